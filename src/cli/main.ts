@@ -1,0 +1,79 @@
+import { createGateway } from "../core/gateway.js";
+import { TarashError, ValidationError } from "../core/errors.js";
+import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
+import { IMAGE_HELP, imageCommand } from "./image.js";
+import { MODELS_HELP, modelsCommand } from "./models.js";
+import type { RunContext } from "./run.js";
+import { createTerminal } from "./terminal.js";
+
+const HELP = `tarash — one CLI for AI image and video generation
+
+Usage: tarash <command> [options]
+
+Commands
+  image "<prompt>"   generate images          (tarash image --help)
+  models             list models and prices   (tarash models --help)
+
+Try it offline:  tarash image "a lighthouse at dusk" --mock --out out.png
+Provider keys come from the environment (OPENAI_API_KEY, FAL_KEY, REPLICATE_API_TOKEN, ...).
+`;
+
+const COMMANDS: Record<string, { help: string; run: (argv: string[], run: RunContext) => Promise<number> | number }> = {
+  image: { help: IMAGE_HELP, run: (argv, r) => imageCommand(argv, createGateway({ logLevel: logLevel(argv) }), r) },
+  models: { help: MODELS_HELP, run: (argv, r) => modelsCommand(argv, createGateway({ logLevel: "silent" }), r) },
+};
+
+function logLevel(argv: string[]) {
+  return argv.includes("--verbose") || argv.includes("-v") ? ("debug" as const) : ("silent" as const);
+}
+
+function describeError(error: unknown, verbose: boolean): string {
+  if (verbose && error instanceof Error && error.stack) return error.stack;
+  if (error instanceof ValidationError && error.issues.length > 0) {
+    return `error: ${error.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
+  }
+  if (error instanceof TarashError) {
+    const where = error.provider ? ` [${error.provider}${error.model ? `/${error.model}` : ""}]` : "";
+    const tried = error.executionMetadata && error.executionMetadata.totalAttempts > 1 ? ` after ${error.executionMetadata.totalAttempts} attempts` : "";
+    return `error${where}: ${error.message}${tried}`;
+  }
+  return `error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Entry point: returns the exit code. Ctrl-C aborts the call (cancelling the provider job) → 130. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const stdout = (text: string) => void process.stdout.write(text);
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    stdout(HELP);
+    return command ? EXIT.ok : EXIT.badInput;
+  }
+  if (command === "--version") {
+    stdout("tarash-gateway\n");
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[command];
+  if (!entry) {
+    process.stderr.write(`error: unknown command "${command}"\n\n${HELP}`);
+    return EXIT.badInput;
+  }
+  const verbose = rest.includes("--verbose") || rest.includes("-v");
+  const json = rest.includes("--json");
+  const terminal = createTerminal(process.stderr, json || rest.includes("--quiet") || rest.includes("-q"));
+  const controller = new AbortController();
+  const onSigint = () => {
+    terminal.line("cancelling…");
+    controller.abort();
+  };
+  process.once("SIGINT", onSigint);
+  try {
+    return await entry.run(rest, { terminal, signal: controller.signal, stdout });
+  } catch (error) {
+    terminal.done();
+    process.stderr.write(`${describeError(error, verbose)}\n`);
+    if (error instanceof UsageError) process.stderr.write(`\n${entry.help}`);
+    return exitCodeFor(error);
+  } finally {
+    process.off("SIGINT", onSigint);
+  }
+}

@@ -1,0 +1,85 @@
+import { ValidationError } from "./errors.js";
+import type { Registry } from "./registry.js";
+import type { MediaKind } from "./types.js";
+
+export interface ResolvedModel {
+  provider: string;
+  model: string;
+}
+
+/** A pattern rule: names matching `pattern` belong to `provider`; `model` rewrites the id when set. */
+export interface AliasRule {
+  pattern: RegExp;
+  provider: string;
+  model?: string | undefined;
+}
+
+export type UserAliases = Record<string, string | ResolvedModel>;
+
+export interface ResolveOptions {
+  provider?: string | undefined;
+  kind?: MediaKind | undefined;
+  registry: Registry;
+  rules: readonly AliasRule[];
+  /** Provider ids that a `provider/model` prefix may name, even before the provider is registered. */
+  knownProviders: readonly string[];
+  userAliases?: UserAliases | undefined;
+  defaults: Record<MediaKind, ResolvedModel>;
+}
+
+/**
+ * Alias → { provider, model }. Order: an explicit provider; user aliases; a bare provider id; a
+ * `provider/model` prefix; an exact catalog id; then pattern rules (`dall-e*` → openai, …).
+ */
+export function resolveModelWith(model: string | undefined, options: ResolveOptions, depth = 0): ResolvedModel {
+  const kind = options.kind ?? "image";
+  const defaultModel = (provider: string): string | undefined =>
+    options.registry.getProvider(provider)?.defaultModels?.[kind] ??
+    (options.defaults[kind].provider === provider ? options.defaults[kind].model : undefined);
+
+  if (options.provider) {
+    const chosen = model ?? defaultModel(options.provider);
+    if (!chosen) {
+      throw new ValidationError(`model is required for provider ${options.provider}`, { issues: [{ field: "model", message: "required" }] });
+    }
+    const cap = options.registry.getModel(options.provider, chosen);
+    return { provider: options.provider, model: cap?.model ?? stripPrefix(chosen, options.provider) };
+  }
+  if (!model) return options.defaults[kind];
+
+  const user = options.userAliases?.[model];
+  if (user !== undefined && depth < 5) {
+    if (typeof user !== "string") return user;
+    if (user !== model) return resolveModelWith(user, options, depth + 1);
+  }
+
+  const known = new Set([...options.knownProviders, ...options.registry.providerIds()]);
+  if (known.has(model)) {
+    const m = defaultModel(model);
+    if (!m) throw new ValidationError(`provider ${model} has no default ${kind} model; name one`, { issues: [{ field: "model", message: "required" }] });
+    return { provider: model, model: m };
+  }
+  const slash = model.indexOf("/");
+  if (slash > 0 && known.has(model.slice(0, slash))) {
+    return resolveModelWith(model.slice(slash + 1), { ...options, provider: model.slice(0, slash) }, depth + 1);
+  }
+
+  const inCatalog = options.registry.providersForModel(model).filter((c) => c.kind === kind);
+  if (inCatalog.length > 0) {
+    const byRule = options.rules.find((r) => r.pattern.test(model));
+    const preferred = inCatalog.find((c) => c.provider === byRule?.provider) ?? inCatalog[0]!;
+    return { provider: preferred.provider, model: preferred.model };
+  }
+
+  for (const rule of options.rules) {
+    if (rule.pattern.test(model)) return { provider: rule.provider, model: rule.model ?? model };
+  }
+  throw new ValidationError(
+    `cannot tell which provider serves model ${JSON.stringify(model)}; set provider, or write it as "provider/model" (providers: ${[...known].sort().join(", ")})`,
+    { issues: [{ field: "model", message: "unknown model alias", allowed: [...known].sort() }] },
+  );
+}
+
+function stripPrefix(model: string, provider: string): string {
+  return model.startsWith(`${provider}/`) ? model.slice(provider.length + 1) : model;
+}

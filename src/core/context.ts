@@ -1,0 +1,117 @@
+import { AuthenticationError } from "./errors.js";
+import type { GatewayCore } from "./gateway-core.js";
+import { HttpClient, type HttpClientOptions } from "./http.js";
+import { createMediaTools } from "./media/tools.js";
+import { poll } from "./polling.js";
+import type { AdapterContext, ProgressReport } from "./provider.js";
+import type { ModelCapability } from "./capabilities.js";
+import type { GenerationConfig, MockConfig } from "./types.js";
+import { registerSecret } from "./redact.js";
+
+export const DEFAULT_POLL_INTERVAL_MS = 2_000;
+const CANCEL_TIMEOUT_MS = 10_000;
+
+export interface ContextInput {
+  core: GatewayCore;
+  config: GenerationConfig;
+  provider: string;
+  model: string;
+  capability: ModelCapability | undefined;
+  signal: AbortSignal;
+  deadline: number | undefined;
+  requestId: string;
+  attempt: number;
+  progress: (report: ProgressReport) => Promise<void>;
+  warnings: string[];
+}
+
+/** Mock settings for an attempt that is mocked; only the mock adapter reads them. */
+export interface MockedContext extends AdapterContext {
+  readonly mock: MockConfig | undefined;
+}
+
+/** The API key for a provider: config, then the gateway's provider settings, then the env vars. */
+export function resolveApiKey(core: GatewayCore, config: GenerationConfig, provider: string): string | undefined {
+  const def = core.registry.getProvider(provider);
+  const key =
+    config.apiKey ??
+    core.options.providers?.[provider]?.apiKey ??
+    (def?.envKeys ?? []).map((k) => core.env[k]).find((v) => v !== undefined && v !== "");
+  registerSecret(key);
+  return key;
+}
+
+export function createContext(input: ContextInput): MockedContext {
+  const { core, config, provider, model, signal } = input;
+  const def = core.registry.getProvider(provider);
+  const apiKey = resolveApiKey(core, config, provider);
+  const baseUrl = (config.baseUrl ?? core.options.providers?.[provider]?.baseUrl ?? def?.defaultBaseUrl ?? "").replace(/\/+$/, "");
+  const providerConfig = { ...core.options.providers?.[provider]?.providerConfig, ...config.providerConfig };
+  const logger = core.logger;
+  const media = createMediaTools({
+    policy: core.network,
+    maxBytes: core.options.network?.maxDownloadBytes,
+    timeoutMs: core.options.network?.downloadTimeoutMs,
+    signal,
+    fetch: core.fetch,
+  });
+  const httpDefaults = (): HttpClientOptions => ({
+    baseUrl,
+    headers: { ...config.headers },
+    signal,
+    timeoutMs: core.options.requestTimeoutMs ?? 120_000,
+    fetch: core.fetch,
+    provider,
+    model,
+    requestId: input.requestId,
+    logger,
+  });
+
+  return {
+    provider,
+    model,
+    capability: input.capability,
+    apiKey,
+    baseUrl,
+    providerConfig,
+    headers: { ...config.headers },
+    signal,
+    deadline: input.deadline,
+    requestId: input.requestId,
+    attempt: input.attempt,
+    pollIntervalMs: config.pollIntervalMs ?? core.options.defaults?.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    maxPollAttempts: config.maxPollAttempts ?? core.options.defaults?.maxPollAttempts,
+    logger,
+    media,
+    mock: config.mock?.enabled ? config.mock : undefined,
+    http(options: Partial<HttpClientOptions> = {}) {
+      const defaults = httpDefaults();
+      return new HttpClient({
+        ...defaults,
+        ...options,
+        headers: { ...defaults.headers, ...options.headers },
+        // A cancel call made after the attempt was aborted must not inherit the aborted signal.
+        ...("signal" in options && options.signal === undefined ? { timeoutMs: options.timeoutMs ?? CANCEL_TIMEOUT_MS } : {}),
+      });
+    },
+    poll(options) {
+      return poll({
+        maxAttempts: this.maxPollAttempts,
+        deadline: input.deadline,
+        what: `${provider} ${model} job`,
+        ...options,
+        signal,
+        onProgress: input.progress,
+      });
+    },
+    progress: input.progress,
+    warn(message: string) {
+      input.warnings.push(message);
+    },
+    requireApiKey() {
+      if (apiKey) return apiKey;
+      const vars = def?.envKeys?.length ? ` or set ${def.envKeys.join(" / ")}` : "";
+      throw new AuthenticationError(`no API key for ${provider}: pass apiKey in the config${vars}`, { provider, model });
+    },
+  };
+}

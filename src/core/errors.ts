@@ -1,0 +1,160 @@
+import { redact, redactString } from "./redact.js";
+import type { ExecutionMetadata } from "./types.js";
+
+export interface TarashErrorOptions {
+  provider?: string | undefined;
+  model?: string | undefined;
+  requestId?: string | undefined;
+  statusCode?: number | undefined;
+  rawResponse?: unknown;
+  code?: string | undefined;
+  cause?: unknown;
+}
+
+/**
+ * Base of every error the library throws. Messages and `rawResponse` are redacted on construction, so
+ * an error can be logged or serialised anywhere without leaking a key.
+ */
+export class TarashError extends Error {
+  override name = "TarashError";
+  provider: string | undefined;
+  model: string | undefined;
+  requestId: string | undefined;
+  readonly statusCode: number | undefined;
+  /** Provider-specific error code when the provider gave one (e.g. `moderation_blocked`). */
+  readonly code: string | undefined;
+  readonly rawResponse: unknown;
+  /** Set when the whole chain (retries and fallbacks) failed: every attempt that was made. */
+  executionMetadata: ExecutionMetadata | undefined;
+
+  constructor(message: string, options: TarashErrorOptions = {}) {
+    super(redactString(message), options.cause === undefined ? undefined : { cause: options.cause });
+    this.provider = options.provider;
+    this.model = options.model;
+    this.requestId = options.requestId;
+    this.statusCode = options.statusCode;
+    this.code = options.code;
+    this.rawResponse = options.rawResponse === undefined ? undefined : redact(options.rawResponse);
+    this.executionMetadata = undefined;
+  }
+
+  /** Whether the orchestrator may retry this error or move on to a fallback. */
+  get retryable(): boolean {
+    return false;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      provider: this.provider,
+      model: this.model,
+      requestId: this.requestId,
+      statusCode: this.statusCode,
+      code: this.code,
+      retryable: this.retryable,
+    };
+  }
+}
+
+export interface ValidationIssue {
+  /** Dotted path of the offending field, e.g. `quality` or `imageList.0.type`. */
+  field: string;
+  message: string;
+  allowed?: readonly (string | number)[] | undefined;
+}
+
+export class ValidationError extends TarashError {
+  override name = "ValidationError";
+  readonly issues: ValidationIssue[];
+  constructor(message: string, options: TarashErrorOptions & { issues?: ValidationIssue[] } = {}) {
+    super(message, options);
+    this.issues = options.issues ?? [];
+  }
+  /** The first offending field, for one-line reporting. */
+  get field(): string | undefined {
+    return this.issues[0]?.field;
+  }
+}
+
+export class ContentModerationError extends TarashError {
+  override name = "ContentModerationError";
+}
+
+export class AuthenticationError extends TarashError {
+  override name = "AuthenticationError";
+}
+
+export class HTTPError extends TarashError {
+  override name = "HTTPError";
+  override get retryable(): boolean {
+    const s = this.statusCode;
+    return s === undefined || s === 408 || s === 409 || s === 429 || s >= 500;
+  }
+}
+
+export class RateLimitError extends HTTPError {
+  override name = "RateLimitError";
+  /** How long the provider asked us to wait, from `Retry-After` or the body. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: TarashErrorOptions & { retryAfterMs?: number | undefined } = {}) {
+    super(message, { statusCode: 429, ...options });
+    this.retryAfterMs = options.retryAfterMs;
+  }
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+export class HTTPConnectionError extends TarashError {
+  override name = "HTTPConnectionError";
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+export class TimeoutError extends TarashError {
+  override name = "TimeoutError";
+  override get retryable(): boolean {
+    return true;
+  }
+}
+
+export class GenerationFailedError extends TarashError {
+  override name = "GenerationFailedError";
+  /** True when the provider says the failure is transient (capacity, internal error) and worth retrying. */
+  readonly transient: boolean;
+  constructor(message: string, options: TarashErrorOptions & { transient?: boolean } = {}) {
+    super(message, options);
+    this.transient = options.transient ?? false;
+  }
+  override get retryable(): boolean {
+    return this.transient;
+  }
+}
+
+export class CancelledError extends TarashError {
+  override name = "CancelledError";
+}
+
+export function isRetryableError(error: unknown): boolean {
+  return error instanceof TarashError && error.retryable;
+}
+
+/** Retry-After as milliseconds, accepting delta-seconds and HTTP-date forms. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** Attach provider/model/request identity to an error that was thrown deep inside an adapter. */
+export function stamp(error: TarashError, ids: { provider: string; model: string; requestId: string }): TarashError {
+  error.provider ??= ids.provider;
+  error.model ??= ids.model;
+  error.requestId ??= ids.requestId;
+  return error;
+}

@@ -1,0 +1,74 @@
+import type { AliasRule, ResolvedModel, UserAliases } from "./aliases.js";
+import { type LogLevel, type Logger, createLogger } from "./logger.js";
+import type { NetworkPolicy } from "./media/ssrf.js";
+import type { Registry } from "./registry.js";
+import type { GenerationConfigInput, MediaKind } from "./types.js";
+
+/** Where generated media goes when a gateway has storage: the response URL becomes the stored URL. */
+export interface OutputStorage {
+  put(object: {
+    data: Uint8Array | ReadableStream<Uint8Array>;
+    mediaType: string;
+    kind: MediaKind;
+    requestId: string;
+    index: number;
+  }): Promise<{ url: string }>;
+}
+
+export interface ProviderSettings {
+  apiKey?: string | undefined;
+  baseUrl?: string | undefined;
+  providerConfig?: Record<string, unknown> | undefined;
+}
+
+export interface GatewayOptions {
+  /** Keys and endpoints per provider id; a config's own values win. */
+  providers?: Record<string, ProviderSettings> | undefined;
+  /** Defaults applied to every config (and fallback) that does not set them. */
+  defaults?: Pick<GenerationConfigInput, "timeoutMs" | "maxRetries" | "pollIntervalMs" | "maxPollAttempts" | "validation"> | undefined;
+  /** Your own names: `{ fast: "fal/fal-ai/flux/schnell" }`. */
+  aliases?: UserAliases | undefined;
+  logger?: Logger | undefined;
+  logLevel?: LogLevel | undefined;
+  /** SSRF policy and limits for URLs users hand us. */
+  network?: (NetworkPolicy & { maxDownloadBytes?: number | undefined; downloadTimeoutMs?: number | undefined }) | undefined;
+  retry?: { baseDelayMs?: number | undefined; maxDelayMs?: number | undefined; maxRetryAfterMs?: number | undefined } | undefined;
+  /** Bound on each single provider HTTP request. Default 120 s. */
+  requestTimeoutMs?: number | undefined;
+  storage?: OutputStorage | undefined;
+  /** The fetch to use (any WHATWG fetch). Default: the platform's. */
+  fetch?: typeof fetch | undefined;
+  /** Where API keys are read from. Default: process.env. */
+  env?: Record<string, string | undefined> | undefined;
+}
+
+export interface GatewayCore {
+  registry: Registry;
+  options: GatewayOptions;
+  logger: Logger;
+  network: NetworkPolicy;
+  fetch: typeof fetch;
+  env: Record<string, string | undefined>;
+  rules: readonly AliasRule[];
+  knownProviders: readonly string[];
+  defaults: Record<MediaKind, ResolvedModel>;
+  /** Per-gateway call counters for sequenced mock outcomes. */
+  mockCounters: Map<string, number>;
+}
+
+export function createCore(
+  registry: Registry,
+  options: GatewayOptions,
+  routing: { rules: readonly AliasRule[]; knownProviders: readonly string[]; defaults: Record<MediaKind, ResolvedModel> },
+): GatewayCore {
+  return {
+    registry,
+    options,
+    logger: options.logger && !options.logLevel ? createLogger({ sink: options.logger, level: "debug" }) : createLogger({ level: options.logLevel, sink: options.logger }),
+    network: { allowPrivateNetwork: options.network?.allowPrivateNetwork, allowedHosts: options.network?.allowedHosts },
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    env: options.env ?? process.env,
+    ...routing,
+    mockCounters: new Map(),
+  };
+}

@@ -1,0 +1,115 @@
+import { costFromUsage, estimateImageCost, sumCosts, sumUsage } from "./cost.js";
+import { GenerationFailedError, ValidationError } from "./errors.js";
+import type { GatewayCore } from "./gateway-core.js";
+import { readImageDimensions, sniffMediaType } from "./media/sniff.js";
+import { toDataUrl } from "./media/tools.js";
+import { runChain } from "./orchestrator.js";
+import { redact } from "./redact.js";
+import { AdapterImageResultSchema } from "./schemas.js";
+import type {
+  Cost,
+  GenerateOptions,
+  GeneratedImage,
+  ImageGenerationConfig,
+  ImageGenerationRequest,
+  ImageGenerationResponse,
+} from "./types.js";
+import { parseImageRequest } from "./validate.js";
+
+/** Split `n` into per-call counts no larger than `perCall`: 7 by 3 → [3, 3, 1]. */
+export function splitCount(n: number, perCall: number): number[] {
+  const out: number[] = [];
+  for (let left = n; left > 0; left -= perCall) out.push(Math.min(perCall, left));
+  return out;
+}
+
+const EXT_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp", gif: "image/gif" };
+
+function mediaTypeFromUrl(url: string): string | undefined {
+  if (url.startsWith("data:")) return /^data:([^;,]+)/.exec(url)?.[1];
+  const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase();
+  return ext ? EXT_TYPES[ext] : undefined;
+}
+
+export async function generateImageWith(
+  core: GatewayCore,
+  config: ImageGenerationConfig,
+  request: ImageGenerationRequest,
+  options: GenerateOptions = {},
+): Promise<ImageGenerationResponse> {
+  const parsed = parseImageRequest(request);
+  return runChain(core, {
+    kind: "image",
+    config,
+    request: parsed,
+    options,
+    async attempt({ ctx, adapter, call }, metadata, requestId) {
+      const generate = adapter.generateImage;
+      if (!generate) {
+        throw new ValidationError(`${call.provider} does not generate images`, { issues: [{ field: "provider", message: "no image support" }] });
+      }
+      const n = call.request.n ?? 1;
+      const perCall = call.capability?.maxNPerCall;
+      const counts = perCall && n > perCall ? splitCount(n, perCall) : [n];
+      // Calls beyond a model's per-call limit run in parallel and are merged; their costs are summed.
+      const raw = await Promise.all(
+        counts.map((k) => generate.call(adapter, ctx, counts.length > 1 ? { ...call.request, n: k } : call.request)),
+      );
+      const results = raw.map((r) => {
+        const checked = AdapterImageResultSchema.safeParse(r);
+        if (!checked.success) {
+          throw new GenerationFailedError(`${call.provider} returned an unusable response: ${checked.error.issues[0]?.message ?? "invalid"}`, {
+            rawResponse: (r as { rawResponse?: unknown } | undefined)?.rawResponse,
+          });
+        }
+        return checked.data;
+      });
+      const images: GeneratedImage[] = [];
+      for (const result of results) {
+        for (const img of result.images) {
+          if (img.data) {
+            const mediaType = sniffMediaType(img.data) ?? img.mediaType ?? "application/octet-stream";
+            const dims = readImageDimensions(img.data);
+            const url = core.options.storage
+              ? (await core.options.storage.put({ data: img.data, mediaType, kind: "image", requestId, index: images.length })).url
+              : toDataUrl({ data: img.data, mediaType });
+            images.push({ url, mediaType, width: dims?.width ?? img.width, height: dims?.height ?? img.height, revisedPrompt: img.revisedPrompt });
+          } else {
+            images.push({
+              url: img.url!,
+              mediaType: img.mediaType ?? mediaTypeFromUrl(img.url!) ?? "image/png",
+              width: img.width,
+              height: img.height,
+              revisedPrompt: img.revisedPrompt,
+            });
+          }
+        }
+      }
+      const costs: (Cost | undefined)[] = results.map((r, i) =>
+        r.costUsd !== undefined
+          ? { amountUsd: r.costUsd, basis: "provider", estimated: false }
+          : (costFromUsage(call.capability, r.usage) ?? estimateImageCost(call.capability, { ...call.request, n: counts[i] })),
+      );
+      const warnings = [...call.warnings, ...results.flatMap((r) => r.warnings ?? [])];
+      await ctx.progress({ status: "completed", progressPercent: 100 });
+      const first = results[0]!;
+      const revisedPrompt = first.revisedPrompt ?? images.find((i) => i.revisedPrompt)?.revisedPrompt;
+      return {
+        requestId,
+        providerRequestId: results.length === 1 ? first.providerRequestId : results.map((r) => r.providerRequestId).filter(Boolean).join(","),
+        status: "completed",
+        provider: call.provider,
+        model: call.model,
+        images,
+        text: results.map((r) => r.text).filter(Boolean).join("\n") || undefined,
+        revisedPrompt,
+        warnings: [...new Set(warnings)],
+        usage: sumUsage(results.map((r) => r.usage)),
+        cost: sumCosts(costs),
+        isMock: call.mocked,
+        rawResponse: redact(results.length === 1 ? first.rawResponse : results.map((r) => r.rawResponse)),
+        executionMetadata: metadata(),
+      };
+    },
+  });
+}

@@ -1,0 +1,275 @@
+import { createContext } from "./context.js";
+import { estimateVideoCost } from "./cost.js";
+import { CancelledError, GenerationFailedError, ValidationError } from "./errors.js";
+import type { GatewayCore } from "./gateway-core.js";
+import { sniffMediaType } from "./media/sniff.js";
+import { toDataUrl } from "./media/tools.js";
+import { newRequestId, parseConfig, prepare, runChain, toTarashError } from "./orchestrator.js";
+import type { AdapterContext, ProviderAdapter, VideoJobState } from "./provider.js";
+import { redact } from "./redact.js";
+import { AdapterVideoResultSchema } from "./schemas.js";
+import type {
+  AdapterVideoResult,
+  Cost,
+  GenerateOptions,
+  GeneratedVideo,
+  NormalizedVideoRequest,
+  VideoGenerationConfig,
+  VideoGenerationRequest,
+  VideoGenerationResponse,
+} from "./types.js";
+import { parseVideoRequest } from "./validate.js";
+
+async function toVideos(core: GatewayCore, result: AdapterVideoResult, requestId: string): Promise<GeneratedVideo[]> {
+  const out: GeneratedVideo[] = [];
+  for (const v of result.videos) {
+    let url = v.url;
+    let mediaType = v.mediaType ?? "video/mp4";
+    if (v.data) {
+      mediaType = sniffMediaType(v.data) ?? mediaType;
+      url = core.options.storage
+        ? (await core.options.storage.put({ data: v.data, mediaType, kind: "video", requestId, index: out.length })).url
+        : toDataUrl({ data: v.data, mediaType });
+    }
+    out.push({ url: url!, mediaType, durationSeconds: v.durationSeconds, width: v.width, height: v.height });
+  }
+  return out;
+}
+
+/** Submit, then poll the provider job to completion; cancel it on abort. */
+async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: NormalizedVideoRequest): Promise<AdapterVideoResult> {
+  if (adapter.generateVideo) return adapter.generateVideo(ctx, request);
+  const { submitVideo, getVideoStatus, cancelVideo } = adapter;
+  if (!submitVideo || !getVideoStatus) {
+    throw new ValidationError(`${ctx.provider} does not generate video`, { issues: [{ field: "provider", message: "no video support" }] });
+  }
+  const { providerJobId } = await submitVideo.call(adapter, ctx, request);
+  await ctx.progress({ status: "queued", message: `submitted as ${providerJobId}` });
+  return ctx.poll({
+    what: `${ctx.provider} video job ${providerJobId}`,
+    intervalMs: ctx.pollIntervalMs,
+    onCancel: cancelVideo ? () => cancelVideo.call(adapter, ctx, providerJobId) : undefined,
+    async check() {
+      const state = await getVideoStatus.call(adapter, ctx, providerJobId);
+      switch (state.status) {
+        case "completed":
+          return { done: true, value: state.result };
+        case "failed":
+          throw state.error;
+        case "cancelled":
+          throw new GenerationFailedError(`${ctx.provider} cancelled the job${state.message ? `: ${state.message}` : ""}`);
+        default:
+          return { done: false, progress: state };
+      }
+    },
+  });
+}
+
+function checkResult(provider: string, r: unknown): AdapterVideoResult {
+  const checked = AdapterVideoResultSchema.safeParse(r);
+  if (!checked.success) {
+    throw new GenerationFailedError(`${provider} returned an unusable response: ${checked.error.issues[0]?.message ?? "invalid"}`, {
+      rawResponse: (r as { rawResponse?: unknown } | undefined)?.rawResponse,
+    });
+  }
+  return checked.data;
+}
+
+function videoCost(result: AdapterVideoResult, estimate: Cost | undefined): Cost | undefined {
+  return result.costUsd !== undefined ? { amountUsd: result.costUsd, basis: "provider", estimated: false } : estimate;
+}
+
+export async function generateVideoWith(
+  core: GatewayCore,
+  config: VideoGenerationConfig,
+  request: VideoGenerationRequest,
+  options: GenerateOptions = {},
+): Promise<VideoGenerationResponse> {
+  const parsed = parseVideoRequest(request);
+  return runChain(core, {
+    kind: "video",
+    config,
+    request: parsed,
+    options,
+    async attempt({ ctx, adapter, call }, metadata, requestId) {
+      const result = checkResult(call.provider, await runJob(ctx, adapter, call.request));
+      const videos = await toVideos(core, result, requestId);
+      await ctx.progress({ status: "completed", progressPercent: 100 });
+      return {
+        requestId,
+        providerRequestId: result.providerRequestId,
+        status: "completed",
+        provider: call.provider,
+        model: call.model,
+        video: videos[0]!,
+        videos,
+        warnings: [...new Set([...call.warnings, ...(result.warnings ?? [])])],
+        usage: result.usage,
+        cost: videoCost(result, estimateVideoCost(call.capability, call.request)),
+        isMock: call.mocked,
+        rawResponse: redact(result.rawResponse),
+        executionMetadata: metadata(),
+      };
+    },
+  });
+}
+
+// ---- Jobs that outlive the caller -------------------------------------------------------------
+
+interface JobRef {
+  v: 1;
+  p: string;
+  m: string;
+  id: string;
+  mock?: 1;
+}
+
+/** A job id carries provider, model and the provider's id, so any process can resume it. */
+export function encodeJobId(ref: Omit<JobRef, "v">): string {
+  return `vj_${Buffer.from(JSON.stringify({ v: 1, ...ref })).toString("base64url")}`;
+}
+
+export function decodeJobId(jobId: string): JobRef {
+  try {
+    if (!jobId.startsWith("vj_")) throw new Error("prefix");
+    const ref = JSON.parse(Buffer.from(jobId.slice(3), "base64url").toString("utf8")) as JobRef;
+    if (ref.v !== 1 || typeof ref.p !== "string" || typeof ref.m !== "string" || typeof ref.id !== "string") throw new Error("shape");
+    return ref;
+  } catch {
+    throw new ValidationError("jobId is not a tarash video job id", { issues: [{ field: "jobId", message: "not a tarash video job id" }] });
+  }
+}
+
+export interface SubmittedVideo {
+  jobId: string;
+  requestId: string;
+  provider: string;
+  model: string;
+  providerJobId: string;
+  warnings: string[];
+  isMock: boolean;
+}
+
+export interface VideoStatus {
+  jobId: string;
+  provider: string;
+  model: string;
+  status: "queued" | "processing" | "completed" | "failed" | "cancelled";
+  progressPercent?: number | undefined;
+  queuePosition?: number | undefined;
+  message?: string | undefined;
+  /** Present when completed. */
+  result?: VideoGenerationResponse | undefined;
+  /** Present when failed. */
+  error?: { type: string; message: string; statusCode?: number | undefined } | undefined;
+}
+
+function jobAdapter(core: GatewayCore, provider: string, mocked: boolean) {
+  return core.registry.adapter(mocked ? "mock" : provider);
+}
+
+function jobContext(core: GatewayCore, config: VideoGenerationConfig, ref: JobRef, signal?: AbortSignal) {
+  const cfg = parseConfig({ ...config, provider: ref.p, model: ref.m, ...(ref.mock ? { mock: { ...config.mock, enabled: true } } : {}) });
+  return createContext({
+    core,
+    config: cfg,
+    provider: ref.p,
+    model: ref.m,
+    capability: core.registry.getModel(ref.p, ref.m),
+    signal: signal ?? new AbortController().signal,
+    deadline: undefined,
+    requestId: newRequestId(),
+    attempt: 1,
+    progress: async () => {},
+    warnings: [],
+  });
+}
+
+export async function submitVideoWith(
+  core: GatewayCore,
+  config: VideoGenerationConfig,
+  request: VideoGenerationRequest,
+  options: Pick<GenerateOptions, "signal"> = {},
+): Promise<SubmittedVideo> {
+  const parsedConfig = parseConfig(config);
+  const call = prepare(core, parsedConfig, parseVideoRequest(request), "video");
+  const adapter = await jobAdapter(core, call.provider, call.mocked);
+  if (!adapter.submitVideo || !adapter.getVideoStatus) {
+    throw new ValidationError(`${call.provider} cannot run video jobs in the background`, {
+      issues: [{ field: "provider", message: "no submit/status support" }],
+    });
+  }
+  const requestId = newRequestId();
+  const ctx = createContext({
+    core,
+    config: parsedConfig,
+    provider: call.provider,
+    model: call.model,
+    capability: call.capability,
+    signal: options.signal ?? new AbortController().signal,
+    deadline: undefined,
+    requestId,
+    attempt: 1,
+    progress: async () => {},
+    warnings: call.warnings,
+  });
+  const { providerJobId } = await adapter.submitVideo(ctx, call.request).catch((e: unknown) => {
+    throw toTarashError(e);
+  });
+  const ref = { p: call.provider, m: call.model, id: providerJobId, ...(call.mocked ? { mock: 1 as const } : {}) };
+  return { jobId: encodeJobId(ref), requestId, provider: call.provider, model: call.model, providerJobId, warnings: call.warnings, isMock: call.mocked };
+}
+
+export async function getVideoStatusWith(core: GatewayCore, jobId: string, config: VideoGenerationConfig = {}): Promise<VideoStatus> {
+  const ref = decodeJobId(jobId);
+  const adapter = await jobAdapter(core, ref.p, ref.mock === 1);
+  const ctx = jobContext(core, config, ref);
+  const state: VideoJobState = await adapter.getVideoStatus!(ctx, ref.id).catch((e: unknown) => {
+    throw toTarashError(e);
+  });
+  const base = { jobId, provider: ref.p, model: ref.m };
+  switch (state.status) {
+    case "completed": {
+      const result = checkResult(ref.p, state.result);
+      const videos = await toVideos(core, result, ctx.requestId);
+      return {
+        ...base,
+        status: "completed",
+        progressPercent: 100,
+        result: {
+          requestId: ctx.requestId,
+          providerRequestId: result.providerRequestId ?? ref.id,
+          status: "completed",
+          provider: ref.p,
+          model: ref.m,
+          video: videos[0]!,
+          videos,
+          warnings: result.warnings ?? [],
+          usage: result.usage,
+          cost: videoCost(result, undefined),
+          isMock: ref.mock === 1,
+          rawResponse: redact(result.rawResponse),
+          executionMetadata: { totalAttempts: 1, successfulAttempt: 1, fallbackTriggered: false, configsInChain: 1, attempts: [] },
+        },
+      };
+    }
+    case "failed":
+      return { ...base, status: "failed", error: { type: state.error.name, message: state.error.message, statusCode: state.error.statusCode } };
+    case "cancelled":
+      return { ...base, status: "cancelled", message: state.message };
+    default:
+      return { ...base, status: state.status, progressPercent: state.progressPercent, queuePosition: state.queuePosition, message: state.message };
+  }
+}
+
+export async function cancelVideoWith(core: GatewayCore, jobId: string, config: VideoGenerationConfig = {}): Promise<void> {
+  const ref = decodeJobId(jobId);
+  const adapter = await jobAdapter(core, ref.p, ref.mock === 1);
+  if (!adapter.cancelVideo) {
+    throw new ValidationError(`${ref.p} does not support cancelling a job`, { issues: [{ field: "jobId", message: "cancel unsupported" }] });
+  }
+  const ctx = jobContext(core, config, ref);
+  await adapter.cancelVideo(ctx, ref.id).catch((e: unknown) => {
+    throw e instanceof CancelledError ? e : toTarashError(e);
+  });
+}

@@ -1,0 +1,135 @@
+/**
+ * Secret redaction. Runs on everything that leaves the library: log records, error messages,
+ * `rawResponse`, metrics labels. It works at any depth because the Python original only checked
+ * top-level key names and leaked a nested `api_key` at INFO.
+ *
+ * Three layers:
+ * 1. keys whose name says "secret" have their value replaced,
+ * 2. every secret value the process has seen (API keys, tokens) is scrubbed from any string,
+ * 3. signing parameters in URLs (`X-Amz-Signature`, `sig`, `token`, `key`, ...) are masked.
+ */
+
+export const REDACTED = "[REDACTED]";
+
+const SECRET_KEY =
+  /(^|[-_.])(api[-_]?key|apikey|x[-_]key|authorization|auth|token|access[-_]?token|refresh[-_]?token|id[-_]?token|secret|client[-_]?secret|password|passwd|credential|credentials|signature|private[-_]?key|cookie|set[-_]cookie|session)$/i;
+
+const URL_SECRET_PARAMS = new Set([
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "x-goog-signature",
+  "x-goog-credential",
+  "signature",
+  "sig",
+  "token",
+  "access_token",
+  "key",
+  "api_key",
+  "api-key",
+  "apikey",
+  "code",
+]);
+
+const knownSecrets = new Set<string>();
+let secretPattern: RegExp | undefined;
+
+/** Remember a secret value so that it is scrubbed wherever it appears later. Short values are ignored
+ * because masking every "abc" in a message would destroy it without protecting anything. */
+export function registerSecret(value: string | undefined | null): void {
+  if (!value || value.length < 8 || knownSecrets.has(value)) return;
+  knownSecrets.add(value);
+  secretPattern = undefined;
+}
+
+function pattern(): RegExp | undefined {
+  if (knownSecrets.size === 0) return undefined;
+  if (!secretPattern) {
+    const alternatives = [...knownSecrets]
+      .sort((a, b) => b.length - a.length)
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    secretPattern = new RegExp(alternatives.join("|"), "g");
+  }
+  return secretPattern;
+}
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+const URL_IN_TEXT = /https?:\/\/[^\s"'<>]+/g;
+const BEARER = /\b(Bearer|Basic|Token|Key)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+
+function maskUrl(raw: string): string {
+  const q = raw.indexOf("?");
+  if (q < 0) return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw;
+  }
+  let changed = false;
+  for (const name of [...url.searchParams.keys()]) {
+    if (URL_SECRET_PARAMS.has(name.toLowerCase())) {
+      url.searchParams.set(name, REDACTED);
+      changed = true;
+    }
+  }
+  return changed ? url.toString() : raw;
+}
+
+/** Scrub a string: known secret values, bearer credentials, signed URL parameters. */
+export function redactString(input: string): string {
+  let out = input;
+  const p = pattern();
+  if (p) out = out.replace(p, REDACTED);
+  if (out.includes(" ")) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  if (out.includes("://")) out = out.replace(URL_IN_TEXT, maskUrl);
+  return out;
+}
+
+const MAX_DEPTH = 12;
+const MAX_STRING = 4096;
+
+/**
+ * Deep copy with secrets removed. Binary payloads are summarised rather than copied: a 2 MB image in
+ * a log line is a memory and readability problem, not information.
+ */
+export function redact<T>(value: T): T {
+  return walk(value, 0, new WeakSet()) as T;
+}
+
+function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
+  if (typeof value === "string") {
+    const s = redactString(value);
+    if (s.startsWith("data:") && s.length > 256) return `${s.slice(0, 48)}…[${s.length} chars]`;
+    return s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}…[${s.length} chars]` : s;
+  }
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= MAX_DEPTH) return "[depth limit]";
+  if (seen.has(value)) return "[circular]";
+  seen.add(value);
+  if (value instanceof Uint8Array) return `[${value.byteLength} bytes]`;
+  if (value instanceof ArrayBuffer) return `[${value.byteLength} bytes]`;
+  if (typeof Blob !== "undefined" && value instanceof Blob) return `[Blob ${value.type || "?"} ${value.size} bytes]`;
+  if (value instanceof URL) return redactString(value.toString());
+  if (value instanceof Date) return value.toISOString();
+  if (value instanceof Error) {
+    return { name: value.name, message: redactString(value.message) };
+  }
+  if (typeof Headers !== "undefined" && value instanceof Headers) {
+    const obj: Record<string, string> = {};
+    value.forEach((v, k) => {
+      obj[k] = isSecretKey(k) ? REDACTED : redactString(v);
+    });
+    return obj;
+  }
+  if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (isSecretKey(k) && v !== undefined && v !== null && v !== "") out[k] = REDACTED;
+    else out[k] = walk(v, depth + 1, seen);
+  }
+  return out;
+}

@@ -1,0 +1,124 @@
+import type { z } from "zod";
+import type {
+  AdapterImageResultSchema,
+  AdapterVideoResultSchema,
+  GenerationConfig,
+  GenerationConfigInput,
+  ImageListItemSchema,
+  ImageRequestSchema,
+  MediaInputSchema,
+  MockConfigSchema,
+  ProgressUpdateSchema,
+  UsageSchema,
+  VideoRequestSchema,
+} from "./schemas.js";
+
+export type { GenerationConfig, GenerationConfigInput };
+
+export type MediaInput = z.infer<typeof MediaInputSchema>;
+export type ImageInputType = z.infer<typeof ImageListItemSchema>["type"];
+export type ImageListItem = z.input<typeof ImageListItemSchema>;
+export type MockConfig = z.input<typeof MockConfigSchema>;
+
+/** Config of one generation call (and, recursively, its fallbacks). */
+export type ImageGenerationConfig = GenerationConfigInput;
+export type VideoGenerationConfig = GenerationConfigInput;
+
+/** What callers pass. Unknown top-level fields are accepted and moved into `extraParams`. */
+export type ImageGenerationRequest = z.input<typeof ImageRequestSchema> & Record<string, unknown>;
+export type VideoGenerationRequest = z.input<typeof VideoRequestSchema> & Record<string, unknown>;
+
+/** The request after validation: defaults applied, unknown fields folded into `extraParams`. */
+export type NormalizedImageRequest = z.output<typeof ImageRequestSchema>;
+export type NormalizedVideoRequest = z.output<typeof VideoRequestSchema>;
+
+export type ProgressUpdate = z.infer<typeof ProgressUpdateSchema>;
+export type ProgressStatus = ProgressUpdate["status"];
+export type Usage = z.infer<typeof UsageSchema>;
+
+export type AdapterImageResult = z.input<typeof AdapterImageResultSchema>;
+export type AdapterVideoResult = z.input<typeof AdapterVideoResultSchema>;
+
+export interface GenerateOptions {
+  onProgress?: ((update: ProgressUpdate) => void | Promise<void>) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Cost {
+  amountUsd: number;
+  /** How the amount was computed: `per_image`, `per_token`, `per_second`, `per_megapixel` or `provider`. */
+  basis: "per_image" | "per_token" | "per_second" | "per_megapixel" | "provider";
+  /** True when computed from the catalog before/without provider-reported usage. */
+  estimated: boolean;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  /** Index of the config in the depth-first chain (0 = the primary config). */
+  configIndex: number;
+  provider: string;
+  model: string;
+  status: "success" | "failed" | "cancelled";
+  errorType?: string | undefined;
+  errorMessage?: string | undefined;
+  statusCode?: number | undefined;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+}
+
+export interface ExecutionMetadata {
+  totalAttempts: number;
+  /** 1-based number of the attempt that succeeded, if any. */
+  successfulAttempt: number | undefined;
+  fallbackTriggered: boolean;
+  configsInChain: number;
+  attempts: AttemptRecord[];
+}
+
+export interface GeneratedImage {
+  /** https URL, a `data:` URL when the provider returned bytes, or the stored URL when storage is on. */
+  url: string;
+  mediaType: string;
+  width?: number | undefined;
+  height?: number | undefined;
+  revisedPrompt?: string | undefined;
+}
+
+export interface GeneratedVideo {
+  url: string;
+  mediaType: string;
+  durationSeconds?: number | undefined;
+  width?: number | undefined;
+  height?: number | undefined;
+}
+
+interface ResponseEnvelope {
+  /** The gateway's id for this call (stable across retries and fallbacks). */
+  requestId: string;
+  providerRequestId?: string | undefined;
+  status: "completed";
+  provider: string;
+  model: string;
+  warnings: string[];
+  usage?: Usage | undefined;
+  cost?: Cost | undefined;
+  isMock: boolean;
+  rawResponse: unknown;
+  executionMetadata: ExecutionMetadata;
+}
+
+export interface ImageGenerationResponse extends ResponseEnvelope {
+  images: GeneratedImage[];
+  text?: string | undefined;
+  revisedPrompt?: string | undefined;
+}
+
+export interface VideoGenerationResponse extends ResponseEnvelope {
+  /** The first video (most calls produce one). */
+  video: GeneratedVideo;
+  /** Every video produced (`numberOfVideos` > 1 returns them all). */
+  videos: GeneratedVideo[];
+}
+
+export type MediaKind = "image" | "video";

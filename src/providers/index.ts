@@ -1,0 +1,45 @@
+import type { AliasRule, ResolvedModel } from "../core/aliases.js";
+import type { ProviderDefinition } from "../core/provider.js";
+import type { MediaKind } from "../core/types.js";
+import { mockProvider } from "./mock/index.js";
+
+/** Built-in providers. Each definition is data plus a lazy `load()`; adapter code loads on first use. */
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider];
+
+/** Every provider id a `provider/model` string may name (PRODUCT.md §2). */
+export const KNOWN_PROVIDER_IDS: readonly string[] = [
+  "openai",
+  "azure-openai",
+  "xai",
+  "fal",
+  "replicate",
+  "google",
+  "stability",
+  "bfl",
+  "alibaba",
+  "runway",
+  "luma",
+  "mock",
+];
+
+/** Model-name patterns → provider, tried after exact catalog matches. */
+export const ALIAS_RULES: readonly AliasRule[] = [
+  { pattern: /^(dall-e|gpt-image|sora)/i, provider: "openai" },
+  { pattern: /^flux/i, provider: "bfl" },
+  { pattern: /^core$/i, provider: "stability", model: "stable-image-core" },
+  { pattern: /^ultra$/i, provider: "stability", model: "stable-image-ultra" },
+  { pattern: /^(sd|stable-)/i, provider: "stability" },
+  { pattern: /^(gemini|imagen|veo)/i, provider: "google" },
+  { pattern: /^grok/i, provider: "xai" },
+  { pattern: /^fal-ai\//i, provider: "fal" },
+  { pattern: /^(gen[34]|act[-_]two)/i, provider: "runway" },
+  { pattern: /^(photon|ray)/i, provider: "luma" },
+  { pattern: /^(wan|wanx|qwen-image|z-image)/i, provider: "alibaba" },
+  { pattern: /^mock/i, provider: "mock" },
+];
+
+/** What a config with no model at all runs. */
+export const DEFAULT_MODELS: Record<MediaKind, ResolvedModel> = {
+  image: { provider: "openai", model: "gpt-image-1" },
+  video: { provider: "openai", model: "sora-2" },
+};

@@ -1,0 +1,166 @@
+import { readFile } from "node:fs/promises";
+import { sleep } from "../../core/abort.js";
+import type { MockedContext } from "../../core/context.js";
+import { ValidationError } from "../../core/errors.js";
+import type { AdapterContext, ProviderAdapter, VideoJobState } from "../../core/provider.js";
+import { dimensionsForRatio, parseSize } from "../../core/sizes.js";
+import type { AdapterImageResult, AdapterVideoResult, NormalizedImageRequest, NormalizedVideoRequest } from "../../core/types.js";
+import { encodeJpeg, encodePng, encodeWebp } from "./encode.js";
+import { mockError, pickOutcome } from "./faults.js";
+import { renderImage, seedFrom } from "./render.js";
+
+const DEFAULT_IMAGE_LATENCY_MS = 400;
+const DEFAULT_VIDEO_LATENCY_MS = 1_500;
+const TIER_SIDE: Record<string, number> = { "1K": 1024, "2K": 2048, "4K": 4096 };
+const VIDEO_FIXTURE = new URL("../../../assets/mock-video.mp4", import.meta.url);
+
+let fixture: Promise<Uint8Array> | undefined;
+function videoFixture(): Promise<Uint8Array> {
+  fixture ??= readFile(VIDEO_FIXTURE).then((b) => new Uint8Array(b));
+  return fixture;
+}
+
+function mockSettings(ctx: AdapterContext) {
+  return (ctx as MockedContext).mock;
+}
+
+function outputSize(req: NormalizedImageRequest): { width: number; height: number } {
+  const explicit = req.size && req.size !== "auto" ? parseSize(req.size) : undefined;
+  if (explicit) return explicit;
+  const side = TIER_SIDE[req.resolution ?? "1K"] ?? 1024;
+  if (req.aspectRatio) {
+    const mp = (side * side) / 1_000_000;
+    const d = dimensionsForRatio(req.aspectRatio, mp, 16);
+    if (d) return d;
+  }
+  return { width: side, height: side };
+}
+
+/** Walk through queue positions and percentages, spending `latency` in total. */
+async function simulateQueue(ctx: AdapterContext, latency: number): Promise<void> {
+  const steps: Parameters<AdapterContext["progress"]>[0][] = [
+    { status: "queued", queuePosition: 2 },
+    { status: "queued", queuePosition: 1 },
+    { status: "processing", progressPercent: 25 },
+    { status: "processing", progressPercent: 50 },
+    { status: "processing", progressPercent: 75 },
+  ];
+  for (const step of steps) {
+    await ctx.progress(step);
+    await sleep(latency / steps.length, ctx.signal);
+  }
+}
+
+async function generateImage(ctx: AdapterContext, req: NormalizedImageRequest): Promise<AdapterImageResult> {
+  const mock = mockSettings(ctx);
+  const fault = pickOutcome(mock, ctx.attempt);
+  await simulateQueue(ctx, mock?.latencyMs ?? DEFAULT_IMAGE_LATENCY_MS);
+  if (fault) throw fault;
+  const { width, height } = outputSize(req);
+  const format = req.outputFormat ?? "png";
+  const n = req.n ?? 1;
+  // Without a seed the mock behaves like a real model: a new picture every call.
+  const base = req.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const images = Array.from({ length: n }, (_, i) => {
+    const pixels = renderImage(width, height, seedFrom(req.prompt, base, i, req.negativePrompt, req.style));
+    const data = format === "jpeg" ? encodeJpeg(pixels) : format === "webp" ? encodeWebp(pixels) : encodePng(pixels);
+    return { data, revisedPrompt: req.enhancePrompt ? `${req.prompt}, highly detailed` : undefined };
+  });
+  return {
+    images,
+    providerRequestId: `mock_${seedFrom(req.prompt, base).toString(16)}`,
+    revisedPrompt: images[0]?.revisedPrompt,
+    usage: { images: n },
+    rawResponse: { mock: true, model: ctx.model, width, height, format, n, seed: base },
+  };
+}
+
+// ---- Video: a stateless job whose state is derived from the time since it was submitted ----------
+
+interface MockJob {
+  t: number;
+  l: number;
+  n: number;
+  d: number;
+  e?: Parameters<typeof mockError>[0] | undefined;
+  m?: string | undefined;
+}
+
+const cancelled = new Set<string>();
+
+/** Faults that real providers report as a failed job rather than at submit. */
+const LATE_FAULTS: Record<string, Parameters<typeof mockError>[0]> = {
+  ContentModerationError: "moderation",
+  GenerationFailedError: "generation_failed",
+  TimeoutError: "timeout",
+};
+
+function decodeJob(id: string): MockJob {
+  try {
+    return JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as MockJob;
+  } catch {
+    throw new ValidationError("not a mock job id", { issues: [{ field: "jobId", message: "not a mock job id" }] });
+  }
+}
+
+async function submitVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Promise<{ providerJobId: string }> {
+  const mock = mockSettings(ctx);
+  const fault = pickOutcome(mock, ctx.attempt);
+  // Faults a real provider reports at submit are thrown now; the others surface as a failed job.
+  const late = fault !== undefined && fault.name in LATE_FAULTS;
+  if (fault && !late) throw fault;
+  const job: MockJob = {
+    t: Date.now(),
+    l: mock?.latencyMs ?? DEFAULT_VIDEO_LATENCY_MS,
+    n: req.numberOfVideos ?? 1,
+    d: req.durationSeconds ?? 2,
+    e: late ? LATE_FAULTS[fault.name] : undefined,
+    m: late ? fault.message : undefined,
+  };
+  return { providerJobId: Buffer.from(JSON.stringify(job)).toString("base64url") };
+}
+
+async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJobState> {
+  const job = decodeJob(id);
+  if (cancelled.has(id)) return { status: "cancelled", message: "cancelled by the caller" };
+  const fraction = job.l === 0 ? 1 : (Date.now() - job.t) / job.l;
+  if (fraction < 0.2) return { status: "queued", queuePosition: 1 };
+  if (fraction < 1) return { status: "processing", progressPercent: Math.round(fraction * 100) };
+  if (job.e) return { status: "failed", error: mockError(job.e, job.m) };
+  const data = await videoFixture();
+  const result: AdapterVideoResult = {
+    videos: Array.from({ length: job.n }, () => ({ data, mediaType: "video/mp4", durationSeconds: 2, width: 320, height: 180 })),
+    providerRequestId: id.slice(0, 16),
+    usage: { videos: job.n, seconds: job.n * job.d },
+    rawResponse: { mock: true, videos: job.n, requestedDuration: job.d },
+  };
+  return { status: "completed", result };
+}
+
+async function cancelVideo(_ctx: AdapterContext, id: string): Promise<void> {
+  decodeJob(id);
+  cancelled.add(id);
+}
+
+async function generateVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Promise<AdapterVideoResult> {
+  const { providerJobId } = await submitVideo(ctx, req);
+  const latency = mockSettings(ctx)?.latencyMs ?? DEFAULT_VIDEO_LATENCY_MS;
+  await ctx.progress({ status: "queued", queuePosition: 1 });
+  // The mock knows how long it takes, so it polls at a pace that shows progress rather than at the
+  // configured interval (seconds) meant for real providers.
+  return ctx.poll({
+    what: "mock video job",
+    intervalMs: Math.max(10, Math.min(ctx.pollIntervalMs, Math.round(latency / 8))),
+    backoff: 1,
+    onCancel: () => cancelVideo(ctx, providerJobId),
+    async check() {
+      const state = await getVideoStatus(ctx, providerJobId);
+      if (state.status === "completed") return { done: true, value: state.result };
+      if (state.status === "failed") throw state.error;
+      if (state.status === "cancelled") throw mockError("generation_failed", "the job was cancelled");
+      return { done: false, progress: state };
+    },
+  });
+}
+
+export const mockAdapter: ProviderAdapter = { generateImage, generateVideo, submitVideo, getVideoStatus, cancelVideo };

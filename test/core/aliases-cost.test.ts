@@ -1,0 +1,77 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { ValidationError, createGateway } from "../../src/index.js";
+import { costFromUsage, estimateImageCost, estimateVideoCost, sumCosts } from "../../src/core/cost.js";
+import type { ModelCapability } from "../../src/core/capabilities.js";
+
+describe("resolveModel", () => {
+  const gw = createGateway({ aliases: { fast: "mock/mock-image", house: { provider: "mock", model: "mock-image" } } });
+  it("maps aliases by pattern", () => {
+    const table: [string | undefined, string, string][] = [
+      [undefined, "openai", "gpt-image-1"],
+      ["openai", "openai", "gpt-image-1"],
+      ["dall-e-3", "openai", "dall-e-3"],
+      ["gpt-image-1.5", "openai", "gpt-image-1.5"],
+      ["flux-pro-1.1", "bfl", "flux-pro-1.1"],
+      ["sd3.5-large", "stability", "sd3.5-large"],
+      ["core", "stability", "stable-image-core"],
+      ["gemini-2.5-flash-image", "google", "gemini-2.5-flash-image"],
+      ["imagen-4.0-generate-001", "google", "imagen-4.0-generate-001"],
+      ["grok-2-image", "xai", "grok-2-image"],
+      ["fal-ai/flux/dev", "fal", "fal-ai/flux/dev"],
+      ["mock", "mock", "mock-image"],
+    ];
+    for (const [alias, provider, model] of table) {
+      const r = gw.resolveModel(alias);
+      assert.equal(r.provider, provider, String(alias));
+      assert.equal(r.model, model, String(alias));
+    }
+  });
+  it("splits provider/model strings, keeping slashes inside the model id", () => {
+    assert.deepEqual(gw.resolveModel("replicate/black-forest-labs/flux-schnell"), { provider: "replicate", model: "black-forest-labs/flux-schnell" });
+    assert.deepEqual(gw.resolveModel("fal/fal-ai/flux/schnell"), { provider: "fal", model: "fal-ai/flux/schnell" });
+  });
+  it("uses user-defined aliases", () => {
+    assert.deepEqual(gw.resolveModel("fast"), { provider: "mock", model: "mock-image" });
+    assert.deepEqual(gw.resolveModel("house"), { provider: "mock", model: "mock-image" });
+  });
+  it("gives the video default and rejects unknown names with the providers listed", () => {
+    assert.equal(gw.resolveModel(undefined, { kind: "video" }).provider, "openai");
+    assert.throws(() => gw.resolveModel("who-knows"), (e: unknown) => e instanceof ValidationError && /provider\/model/.test(e.message) && e.field === "model");
+  });
+});
+
+describe("cost", () => {
+  const dalle: ModelCapability = {
+    provider: "openai",
+    model: "dall-e-3",
+    kind: "image",
+    sizes: ["1024x1024", "1792x1024"],
+    qualities: ["standard", "hd"],
+    defaultQuality: "standard",
+    price: { unit: "image", usd: 0.04, byQualityAndSize: { standard: { "1024x1024": 0.04, "1792x1024": 0.08 }, hd: { "1024x1024": 0.08, "1792x1024": 0.12 } } },
+  };
+  const gemini: ModelCapability = { provider: "google", model: "gemini-2.5-flash-image", kind: "image", price: { unit: "token", outputUsdPerMillion: 30, tokensPerImage: 1290 } };
+  it("prices per image by quality and size, times n", () => {
+    assert.equal(estimateImageCost(dalle, { prompt: "x", quality: "hd", size: "1792x1024", n: 2 })?.amountUsd, 0.24);
+    assert.equal(estimateImageCost(dalle, { prompt: "x" })?.amountUsd, 0.04);
+  });
+  it("prices Gemini images by output tokens: 1290 tokens at $30 per 1M", () => {
+    assert.deepEqual(estimateImageCost(gemini, { prompt: "x" }), { amountUsd: 0.0387, basis: "per_token", estimated: true });
+    assert.deepEqual(costFromUsage(gemini, { inputTokens: 10, outputTokens: 1290 }), { amountUsd: 0.0387, basis: "per_token", estimated: false });
+  });
+  it("prices video per second, with audio and resolution rates", () => {
+    const veo: ModelCapability = { provider: "google", model: "veo", kind: "video", durations: [4, 8], price: { unit: "second", usd: 0.2, withAudioUsd: 0.4, byResolution: { "1080p": 0.3 } } };
+    assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 8 })?.amountUsd, 1.6);
+    assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 8, generateAudio: true })?.amountUsd, 3.2);
+    assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 4, resolution: "1080p", numberOfVideos: 2 })?.amountUsd, 2.4);
+  });
+  it("sums split calls instead of overwriting, and is unknown if any part is unknown", () => {
+    assert.equal(sumCosts([{ amountUsd: 0.04, basis: "per_image", estimated: false }, { amountUsd: 0.04, basis: "per_image", estimated: true }])?.amountUsd, 0.08);
+    assert.equal(sumCosts([{ amountUsd: 0.04, basis: "per_image", estimated: false }, undefined]), undefined);
+  });
+  it("estimateCost prices a request through the public API", () => {
+    const gw = createGateway();
+    assert.deepEqual(gw.estimateCost({ provider: "mock" }, { prompt: "x", n: 3 }), { amountUsd: 0, basis: "per_image", estimated: true });
+  });
+});
