@@ -16,6 +16,7 @@ export const getModelCapabilities = defaultGateway.getModelCapabilities;
 export const validateRequest = defaultGateway.validateRequest;
 export const resolveModel = defaultGateway.resolveModel;
 export const estimateCost = defaultGateway.estimateCost;
+export const downloadMedia = defaultGateway.downloadMedia;
 
 export { createGateway, type Gateway, type ValidatedRequest } from "./core/gateway.js";
 export type { GatewayOptions, OutputStorage, ProviderSettings } from "./core/gateway-core.js";
@@ -36,6 +37,7 @@ export {
 export type { ModelCapability, PriceBasis, ModelInputs, SizeConstraints } from "./core/capabilities.js";
 export type { ProviderDefinition, ProviderAdapter, AdapterContext, ProgressReport, VideoJobState } from "./core/provider.js";
 export type { SubmittedVideo, VideoStatus } from "./core/generate-video.js";
+export type { DownloadMediaOptions, SavedMedia } from "./core/download-media.js";
 export type { ResolvedModel } from "./core/aliases.js";
 export type { Logger, LogLevel } from "./core/logger.js";
 export type { NetworkPolicy } from "./core/media/ssrf.js";

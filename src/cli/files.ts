@@ -1,27 +1,11 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
+export { outputPath } from "../core/media/save.js";
+import { dirname } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createWriteStream } from "node:fs";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { extensionFor } from "../core/media/sniff.js";
 import { parseDataUrl } from "../core/media/tools.js";
-
-/**
- * Where output number `index` of `count` goes. `--out file.png` with n > 1 becomes file-1.png,
- * file-2.png …; `--out dir/` (or an existing directory) gets generated names.
- */
-export async function outputPath(out: string | undefined, index: number, count: number, mediaType: string, stem: string): Promise<string> {
-  const ext = extensionFor(mediaType);
-  const isDir = out !== undefined && (out.endsWith("/") || (await stat(out).then((s) => s.isDirectory(), () => false)));
-  if (out === undefined || isDir) {
-    const dir = out ?? ".";
-    return join(dir, count > 1 ? `${stem}-${index + 1}.${ext}` : `${stem}.${ext}`);
-  }
-  if (count === 1) return out;
-  const e = extname(out);
-  return join(dirname(out), `${basename(out, e)}-${index + 1}${e || `.${ext}`}`);
-}
 
 /** Save a data: URL or download an http(s) URL to `path`, streaming. Returns bytes written. */
 export async function saveUrl(url: string, path: string, signal?: AbortSignal): Promise<number> {

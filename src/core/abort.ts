@@ -81,6 +81,7 @@ export function attemptSignal(
   // Without a deadline the caller's signal (or one that never fires) serves as is: an AbortController
   // costs microseconds and this is the hot path of every call.
   if (timeoutMs === undefined) return { signal: parent ?? NEVER, deadline: undefined, dispose: () => {} };
+
   const controller = new AbortController();
   const onParent = () => controller.abort(abortError(parent!));
   if (parent?.aborted) onParent();
@@ -99,4 +100,5 @@ export function attemptSignal(
   };
 }
 
-const NEVER = new AbortController().signal;
+/** The signal of an attempt with neither a deadline nor a caller signal: it never fires. */
+export const NEVER = new AbortController().signal;

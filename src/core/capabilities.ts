@@ -18,6 +18,8 @@ export type PriceBasis =
       unit: "token";
       outputUsdPerMillion: number;
       inputUsdPerMillion?: number;
+      /** Input image tokens (edits, references), when priced apart from text input. */
+      inputImageUsdPerMillion?: number;
       /** Output tokens one image costs, by resolution tier (`1K`, `2K`, `4K`) or a single number. */
       tokensPerImage: number | Record<string, number>;
     }

@@ -81,7 +81,9 @@ export function createContext(input: ContextInput): MockedContext {
     attempt: input.attempt,
     pollIntervalMs: config.pollIntervalMs ?? core.options.defaults?.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     maxPollAttempts: config.maxPollAttempts ?? core.options.defaults?.maxPollAttempts,
+    validation: config.validation ?? core.options.defaults?.validation ?? "strict",
     logger,
+    env: core.env,
     media,
     mock: config.mock?.enabled ? config.mock : undefined,
     http(options: Partial<HttpClientOptions> = {}) {

@@ -66,7 +66,12 @@ export function costFromUsage(cap: ModelCapability | undefined, usage: Usage | u
   const output = usage.outputTokens ?? usage.outputImageTokens;
   if (output === undefined) return undefined;
   const input = usage.inputTokens ?? 0;
-  const amount = (output * price.outputUsdPerMillion + input * (price.inputUsdPerMillion ?? 0)) / 1e6;
+  const imageInput = price.inputImageUsdPerMillion !== undefined ? Math.min(input, usage.inputImageTokens ?? 0) : 0;
+  const amount =
+    (output * price.outputUsdPerMillion +
+      (input - imageInput) * (price.inputUsdPerMillion ?? 0) +
+      imageInput * (price.inputImageUsdPerMillion ?? 0)) /
+    1e6;
   return { amountUsd: round(amount), basis: "per_token", estimated: false };
 }
 

@@ -31,7 +31,15 @@ export interface GatewayOptions {
   logger?: Logger | undefined;
   logLevel?: LogLevel | undefined;
   /** SSRF policy and limits for URLs users hand us. */
-  network?: (NetworkPolicy & { maxDownloadBytes?: number | undefined; downloadTimeoutMs?: number | undefined }) | undefined;
+  network?:
+    | (NetworkPolicy & {
+        /** Cap on a user-supplied input download. Default 50 MB. */
+        maxDownloadBytes?: number | undefined;
+        downloadTimeoutMs?: number | undefined;
+        /** Cap on a generated output download (videos). Default 2 GB. */
+        maxOutputBytes?: number | undefined;
+      })
+    | undefined;
   retry?: { baseDelayMs?: number | undefined; maxDelayMs?: number | undefined; maxRetryAfterMs?: number | undefined } | undefined;
   /** Bound on each single provider HTTP request. Default 120 s. */
   requestTimeoutMs?: number | undefined;

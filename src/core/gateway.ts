@@ -12,6 +12,7 @@ import {
   submitVideoWith,
 } from "./generate-video.js";
 import { parseConfig, prepare } from "./orchestrator.js";
+import { type DownloadMediaOptions, type SavedMedia, downloadMediaWith } from "./download-media.js";
 import type { ProviderDefinition } from "./provider.js";
 import { Registry } from "./registry.js";
 import type {
@@ -54,6 +55,8 @@ export interface Gateway {
   resolveModel(model: string | undefined, options?: { provider?: string; kind?: MediaKind }): ResolvedModel;
   estimateCost(config: ImageGenerationConfig, request: ImageGenerationRequest, kind?: "image"): Cost | undefined;
   estimateCost(config: VideoGenerationConfig, request: VideoGenerationRequest, kind: "video"): Cost | undefined;
+  /** Stream every output of a response to files or streams (with the provider key when an output needs it). */
+  downloadMedia(response: ImageGenerationResponse | VideoGenerationResponse, options: DownloadMediaOptions): Promise<SavedMedia[]>;
   /** Provider ids this gateway knows. */
   providers(): string[];
 }
@@ -101,6 +104,7 @@ function buildGateway(core: GatewayCore, registry: Registry): Gateway {
         ? estimateImageCost(v.capability, v.request as NormalizedImageRequest)
         : estimateVideoCost(v.capability, v.request as NormalizedVideoRequest);
     }) as Gateway["estimateCost"],
+    downloadMedia: (response, options) => downloadMediaWith(core, response, options),
     providers: () => registry.providerIds(),
   };
   return gateway;

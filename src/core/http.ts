@@ -1,4 +1,4 @@
-import { abortError } from "./abort.js";
+import { NEVER, abortError } from "./abort.js";
 import { HTTPConnectionError, HTTPError, TarashError, TimeoutError } from "./errors.js";
 import { type ErrorParser, errorFromResponse } from "./http-errors.js";
 import type { Logger } from "./logger.js";
@@ -77,6 +77,11 @@ export class HttpClient {
     return this.send(path, options, (response) => readJson<T>(response, this.options));
   }
 
+  /** Request and parse a JSON body, keeping the Response for its status and headers. */
+  jsonResponse<T = unknown>(path: string, options: RequestOptions = {}): Promise<{ data: T; response: Response }> {
+    return this.send(path, options, async (response) => ({ data: await readJson<T>(response, this.options), response }));
+  }
+
   /** Request and read the whole body as bytes (the timeout covers reading it). */
   bytes(path: string, options: RequestOptions = {}): Promise<{ data: Uint8Array; response: Response }> {
     return this.send(path, options, async (response) => ({ data: new Uint8Array(await response.arrayBuffer()), response }));
@@ -111,7 +116,12 @@ export class HttpClient {
       controller.abort();
     }, timeoutMs);
     const onAbort = () => controller.abort(attempt?.reason);
-    attempt?.addEventListener("abort", onAbort, { once: true });
+    // A signal that can never fire needs no listener (and would collect them forever).
+    const linked = attempt !== undefined && attempt !== NEVER;
+    if (linked) attempt.addEventListener("abort", onAbort, { once: true });
+    const unlink = () => {
+      if (linked) attempt.removeEventListener("abort", onAbort);
+    };
     const started = logger === silentLogger ? 0 : performance.now();
     let keepLinked = false;
     try {
@@ -120,15 +130,19 @@ export class HttpClient {
         logger.debug({ provider: this.options.provider, method, url, status: response.status, ms: Math.round(performance.now() - started) }, "provider request");
       }
       if (!response.ok && !options.acceptStatus?.includes(response.status)) throw await this.responseError(response);
-      const out = await read(response);
-      keepLinked = streaming;
-      return out;
+      if (streaming && linked && response.body) {
+        // The body stays tied to the attempt until it is read to the end: cancelling the call must stop
+        // a download too, and finishing it releases the listener.
+        keepLinked = true;
+        const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: unlink }));
+        return (await read(new Response(body, response))) as T;
+      }
+      return await read(response);
     } catch (error) {
       throw this.transportError(error, method, url, timedOut, timeoutMs);
     } finally {
       clearTimeout(timer);
-      // A streamed body stays tied to the attempt: cancelling the call must stop the download too.
-      if (!keepLinked) attempt?.removeEventListener("abort", onAbort);
+      if (!keepLinked) unlink();
     }
   }
 

@@ -44,7 +44,11 @@ export interface AdapterContext {
   readonly attempt: number;
   readonly pollIntervalMs: number;
   readonly maxPollAttempts: number | undefined;
+  /** The config's validation mode, for the few checks only an adapter can make (strict → throw, coerce → warn). */
+  readonly validation: "strict" | "coerce";
   readonly logger: Logger;
+  /** Where configuration comes from (the gateway's `env` option, else process.env). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly media: MediaTools;
   /** An HTTP client bound to this attempt's base URL and signal. */
   http(options?: Partial<HttpClientOptions>): HttpClient;
@@ -71,6 +75,11 @@ export interface ProviderAdapter {
   submitVideo?(ctx: AdapterContext, request: NormalizedVideoRequest): Promise<{ providerJobId: string; rawResponse?: unknown }>;
   getVideoStatus?(ctx: AdapterContext, providerJobId: string): Promise<VideoJobState>;
   cancelVideo?(ctx: AdapterContext, providerJobId: string): Promise<void>;
+  /**
+   * Headers needed to download an output URL this provider returned (Veo files, Sora content). Used by
+   * `downloadMedia()` and storage uploads after the call, when the original context is gone.
+   */
+  downloadHeaders?(ctx: AdapterContext, url: string): Record<string, string>;
 }
 
 /**
@@ -95,4 +104,5 @@ export interface ProviderDefinition {
   submitVideo?: ProviderAdapter["submitVideo"];
   getVideoStatus?: ProviderAdapter["getVideoStatus"];
   cancelVideo?: ProviderAdapter["cancelVideo"];
+  downloadHeaders?: ProviderAdapter["downloadHeaders"];
 }

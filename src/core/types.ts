@@ -86,8 +86,11 @@ export interface GeneratedImage {
 }
 
 export interface GeneratedVideo {
+  /** https URL, `data:` URL, or the stored URL when storage is on. */
   url: string;
   mediaType: string;
+  /** True when `url` can only be fetched with the provider key: use `downloadMedia()` or configure storage. */
+  requiresProviderAuth?: boolean | undefined;
   durationSeconds?: number | undefined;
   width?: number | undefined;
   height?: number | undefined;
