@@ -1,0 +1,12 @@
+import type { ProviderDefinition } from "../../core/provider.js";
+import { OPENAI_IMAGE_MODELS } from "./models.js";
+
+export const openaiProvider: ProviderDefinition = {
+  id: "openai",
+  displayName: "OpenAI",
+  envKeys: ["OPENAI_API_KEY"],
+  defaultBaseUrl: "https://api.openai.com/v1",
+  models: OPENAI_IMAGE_MODELS,
+  defaultModels: { image: "gpt-image-1" },
+  load: () => import("./adapter.js").then((m) => m.adapter),
+};
