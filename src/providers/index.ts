@@ -4,9 +4,10 @@ import type { MediaKind } from "../core/types.js";
 import { mockProvider } from "./mock/index.js";
 import { openaiProvider } from "./openai/index.js";
 import { azureOpenAIProvider } from "./azure-openai/index.js";
+import { googleProvider } from "./google/index.js";
 
 /** Built-in providers. Each definition is data plus a lazy `load()`; adapter code loads on first use. */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider];
 
 /** Every provider id a `provider/model` string may name (PRODUCT.md §2). */
 export const KNOWN_PROVIDER_IDS: readonly string[] = [

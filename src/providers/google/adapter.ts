@@ -1,0 +1,17 @@
+import type { ProviderAdapter } from "../../core/provider.js";
+import { generateGeminiImage } from "./gemini.js";
+import { generateImagenImage } from "./imagen.js";
+
+/** Imagen ids (`imagen-…`, legacy `imagegeneration@…`) use `:predict`; everything else is generateContent. */
+function family(model: string, hint: unknown): "gemini" | "imagen" {
+  if (hint === "gemini" || hint === "imagen") return hint;
+  return /^(?:models\/)?(?:imagen|imagegeneration)/i.test(model) ? "imagen" : "gemini";
+}
+
+export const adapter: ProviderAdapter = {
+  generateImage(ctx, request) {
+    return family(ctx.model, ctx.capability?.adapterHints?.family) === "imagen"
+      ? generateImagenImage(ctx, request)
+      : generateGeminiImage(ctx, request);
+  },
+};

@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { ValidationError } from "../../core/errors.js";
+import type { AdapterContext } from "../../core/provider.js";
+
+/**
+ * Google-specific `providerConfig`. Vertex AI is chosen with `vertex: true` or by giving both
+ * `project` and `location`; `accessToken` is the OAuth bearer (`gcloud auth print-access-token`).
+ */
+export const GoogleProviderConfigSchema = z.looseObject({
+  vertex: z.boolean().optional(),
+  project: z.string().min(1).optional(),
+  location: z.string().min(1).optional(),
+  accessToken: z.string().min(1).optional(),
+  /** API version path segment: `v1beta` (Gemini API default) or `v1` / `v1beta1` (Vertex, default `v1`). */
+  apiVersion: z.string().regex(/^v\d+(?:(?:alpha|beta)\d*)?$/, "must look like v1, v1beta or v1beta1").optional(),
+});
+
+export type GoogleProviderConfig = z.infer<typeof GoogleProviderConfigSchema>;
+
+export function googleProviderConfig(ctx: AdapterContext): GoogleProviderConfig {
+  const parsed = GoogleProviderConfigSchema.safeParse(ctx.providerConfig);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
+  throw new ValidationError(`Invalid providerConfig for google: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
+    issues,
+    provider: ctx.provider,
+    model: ctx.model,
+  });
+}
