@@ -1,0 +1,12 @@
+import type { ProviderDefinition } from "../../core/provider.js";
+import { REPLICATE_IMAGE_MODELS } from "./models.js";
+
+export const replicateProvider: ProviderDefinition = {
+  id: "replicate",
+  displayName: "Replicate",
+  envKeys: ["REPLICATE_API_TOKEN"],
+  defaultBaseUrl: "https://api.replicate.com/v1",
+  models: REPLICATE_IMAGE_MODELS,
+  defaultModels: { image: "black-forest-labs/flux-schnell" },
+  load: () => import("./adapter.js").then((m) => m.adapter),
+};
