@@ -4,11 +4,13 @@ import type { MediaKind } from "../core/types.js";
 import { mockProvider } from "./mock/index.js";
 import { openaiProvider } from "./openai/index.js";
 import { azureOpenAIProvider } from "./azure-openai/index.js";
+import { alibabaProvider } from "./alibaba/index.js";
+import { lumaProvider } from "./luma/index.js";
 import { googleProvider } from "./google/index.js";
 import { replicateProvider } from "./replicate/index.js";
 
 /** Built-in providers. Each definition is data plus a lazy `load()`; adapter code loads on first use. */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider];
 
 /** Every provider id a `provider/model` string may name (PRODUCT.md §2). */
 export const KNOWN_PROVIDER_IDS: readonly string[] = [

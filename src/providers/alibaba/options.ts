@@ -1,0 +1,19 @@
+import { z } from "zod";
+import { ValidationError } from "../../core/errors.js";
+
+/** `providerConfig` keys the Alibaba adapter reads; other keys are ignored so shared configs stay valid. */
+export const AlibabaOptionsSchema = z.looseObject({
+  /** Force the protocol for a model the catalog does not know: `text2image` (async task) or `multimodal` (sync). */
+  endpoint: z.enum(["text2image", "multimodal"]).optional(),
+  /** DashScope's `parameters.watermark`; unset leaves the provider default. */
+  watermark: z.boolean().optional(),
+});
+
+export type AlibabaOptions = z.infer<typeof AlibabaOptionsSchema>;
+
+export function parseAlibabaOptions(config: Readonly<Record<string, unknown>>): AlibabaOptions {
+  const parsed = AlibabaOptionsSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
+  throw new ValidationError(`Invalid providerConfig for alibaba: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+}
