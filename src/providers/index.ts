@@ -8,9 +8,11 @@ import { alibabaProvider } from "./alibaba/index.js";
 import { lumaProvider } from "./luma/index.js";
 import { googleProvider } from "./google/index.js";
 import { replicateProvider } from "./replicate/index.js";
+import { stabilityProvider } from "./stability/index.js";
+import { bflProvider } from "./bfl/index.js";
 
 /** Built-in providers. Each definition is data plus a lazy `load()`; adapter code loads on first use. */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider, stabilityProvider, bflProvider];
 
 /** Every provider id a `provider/model` string may name (PRODUCT.md §2). */
 export const KNOWN_PROVIDER_IDS: readonly string[] = [

@@ -1,0 +1,17 @@
+import { z } from "zod";
+import { ValidationError } from "../../core/errors.js";
+
+/** `providerConfig` keys the BFL adapter reads; other keys are ignored so shared configs stay valid. */
+export const BflOptionsSchema = z.looseObject({
+  /** Default `safety_tolerance` (0 strictest … 6; FLUX.2 documents 0–5) for every call of this config. */
+  safetyTolerance: z.number().int().min(0).max(6).optional(),
+});
+
+export type BflOptions = z.infer<typeof BflOptionsSchema>;
+
+export function parseBflOptions(config: Readonly<Record<string, unknown>>): BflOptions {
+  const parsed = BflOptionsSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
+  throw new ValidationError(`Invalid providerConfig for bfl: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+}

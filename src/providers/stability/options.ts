@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { ValidationError } from "../../core/errors.js";
+
+/** `providerConfig` keys the Stability adapter reads; other keys are ignored so shared configs stay valid. */
+export const StabilityOptionsSchema = z.looseObject({
+  /**
+   * `binary` (default) asks for `accept: image/*` and reads raw bytes plus the `finish-reason`/`seed`
+   * headers; `json` asks for `accept: application/json` and reads `{image: base64, finish_reason, seed}`.
+   */
+  responseMode: z.enum(["binary", "json"]).optional(),
+});
+
+export type StabilityOptions = z.infer<typeof StabilityOptionsSchema>;
+
+export function parseStabilityOptions(config: Readonly<Record<string, unknown>>): StabilityOptions {
+  const parsed = StabilityOptionsSchema.safeParse(config);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
+  throw new ValidationError(`Invalid providerConfig for stability: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+}
