@@ -10,9 +10,11 @@ import { googleProvider } from "./google/index.js";
 import { replicateProvider } from "./replicate/index.js";
 import { stabilityProvider } from "./stability/index.js";
 import { bflProvider } from "./bfl/index.js";
+import { xaiProvider } from "./xai/index.js";
+import { falProvider } from "./fal/index.js";
 
 /** Built-in providers. Each definition is data plus a lazy `load()`; adapter code loads on first use. */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider, stabilityProvider, bflProvider];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider, stabilityProvider, xaiProvider, bflProvider, falProvider];
 
 /** Every provider id a `provider/model` string may name (PRODUCT.md §2). */
 export const KNOWN_PROVIDER_IDS: readonly string[] = [

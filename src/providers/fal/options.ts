@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { ValidationError } from "../../core/errors.js";
+
+/** `providerConfig` for fal. Each field is sent only to models that take it (or to unknown models). */
+export const FalProviderConfigSchema = z
+  .object({
+    /** `enable_safety_checker`; fal's default is on. */
+    enableSafetyChecker: z.boolean().optional(),
+    /** `safety_tolerance`, 1 (strict) … 6 (permissive), for FLUX pro models. */
+    safetyTolerance: z.union([z.number().int().min(1).max(6), z.enum(["1", "2", "3", "4", "5", "6"])]).optional(),
+    /** `sync_mode`: outputs come back as data URIs and are not kept in fal's request history. */
+    syncMode: z.boolean().optional(),
+    /** `x-fal-queue-priority`. */
+    queuePriority: z.enum(["normal", "low"]).optional(),
+    /** `?fal_webhook=`: fal also POSTs the result to this URL. */
+    webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
+  })
+  .passthrough();
+
+export type FalProviderConfig = z.infer<typeof FalProviderConfigSchema>;
+
+export function parseFalConfig(raw: Readonly<Record<string, unknown>>): FalProviderConfig {
+  const parsed = FalProviderConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.join(".")}`, message: i.message }));
+  throw new ValidationError(`Invalid providerConfig for fal: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
+    issues,
+    provider: "fal",
+  });
+}
