@@ -12,9 +12,10 @@ import { stabilityProvider } from "./stability/index.js";
 import { bflProvider } from "./bfl/index.js";
 import { xaiProvider } from "./xai/index.js";
 import { falProvider } from "./fal/index.js";
+import { runwayProvider } from "./runway/index.js";
 
 /** Built-in providers. Each definition is data plus a lazy `load()`; adapter code loads on first use. */
-export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider, stabilityProvider, xaiProvider, bflProvider, falProvider];
+export const BUILTIN_PROVIDERS: readonly ProviderDefinition[] = [mockProvider, openaiProvider, azureOpenAIProvider, googleProvider, replicateProvider, alibabaProvider, lumaProvider, stabilityProvider, xaiProvider, bflProvider, falProvider, runwayProvider];
 
 /** Every provider id a `provider/model` string may name (PRODUCT.md §2). */
 export const KNOWN_PROVIDER_IDS: readonly string[] = [
