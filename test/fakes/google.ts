@@ -14,8 +14,8 @@ export const GOOGLE_FAKE_KEY = "test-key-1234567890";
 export const GOOGLE_FAKE_TOKEN = "ya29.fake-oauth-access-token-0987654321";
 export const PNG_BASE64 = ONE_PIXEL_PNG.toString("base64");
 
-type Backend = "gemini" | "vertex" | "express";
-type Spec = { [field: string]: Spec | true };
+export type Backend = "gemini" | "vertex" | "express";
+export type Spec = { [field: string]: Spec | true };
 
 const GEMINI_MODELS = new Set(["gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview", "gemini-experimental-image"]);
 const IMAGEN_MODELS = new Set(["imagen-4.0-generate-001", "imagen-4.0-ultra-generate-001", "imagen-4.0-fast-generate-001"]);
@@ -85,18 +85,18 @@ const PREDICT: Spec = {
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
-function rpcError(code: number, status: string, message: string, details?: unknown[]): FakeResponse {
+export function rpcError(code: number, status: string, message: string, details?: unknown[]): FakeResponse {
   return { status: code, json: { error: { code, message, status, ...(details ? { details } : {}) } } };
 }
 
-function badRequest(message: string, field: string): FakeResponse {
+export function badRequest(message: string, field: string): FakeResponse {
   return rpcError(400, "INVALID_ARGUMENT", message, [
     { "@type": "type.googleapis.com/google.rpc.BadRequest", fieldViolations: [{ field, description: message }] },
   ]);
 }
 
 /** The first field not in `spec`, as Google reports it: `Unknown name "x" at 'a.b': Cannot find field.` */
-function unknownField(value: unknown, spec: Spec, path: string): FakeResponse | undefined {
+export function unknownField(value: unknown, spec: Spec, path: string): FakeResponse | undefined {
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) {
       const found = unknownField(item, spec, `${path}[${i}]`);
@@ -119,7 +119,7 @@ function unknownField(value: unknown, spec: Spec, path: string): FakeResponse | 
   return undefined;
 }
 
-function get(obj: unknown, ...keys: string[]): unknown {
+export function get(obj: unknown, ...keys: string[]): unknown {
   let cur = obj;
   for (const k of keys) {
     if (cur === null || typeof cur !== "object") return undefined;
@@ -129,7 +129,7 @@ function get(obj: unknown, ...keys: string[]): unknown {
   return cur;
 }
 
-function authError(req: RecordedRequest, backend: Backend, tokens: readonly string[]): FakeResponse | undefined {
+export function authError(req: RecordedRequest, backend: Backend, tokens: readonly string[]): FakeResponse | undefined {
   if (backend === "vertex") {
     const auth = req.headers.authorization;
     if (!auth) {

@@ -4,7 +4,7 @@ import type { AdapterContext } from "../../core/provider.js";
 import { registerSecret } from "../../core/redact.js";
 import { GEMINI_DEFAULT_BASE_URL } from "./base-url.js";
 import { parseGoogleError } from "./errors.js";
-import { googleProviderConfig } from "./options.js";
+import { type GoogleProviderConfig, googleProviderConfig } from "./options.js";
 
 export { GEMINI_DEFAULT_BASE_URL };
 export const VERTEX_DEFAULT_LOCATION = "us-central1";
@@ -36,7 +36,10 @@ export function vertexHost(location: string): string {
 
 /** Which API a config talks to, decided before any credential is needed. */
 export function googleBackend(ctx: AdapterContext): GoogleTarget["backend"] {
-  const pc = googleProviderConfig(ctx);
+  return backendOf(googleProviderConfig(ctx));
+}
+
+function backendOf(pc: GoogleProviderConfig): GoogleTarget["backend"] {
   return (pc.vertex ?? (pc.project !== undefined && pc.location !== undefined)) ? "vertex" : "gemini";
 }
 
@@ -48,9 +51,13 @@ function withVersion(base: string, version: string): string {
 
 const modelId = (model: string) => encodeURIComponent(model.replace(/^(?:publishers\/google\/)?models\//, ""));
 
-export function googleTarget(ctx: AdapterContext): GoogleTarget {
-  const pc = googleProviderConfig(ctx);
-  if (googleBackend(ctx) === "gemini") {
+/**
+ * `overrides` replace config fields, for calls whose target is fixed by an earlier call rather than by
+ * the caller's config (a video job resumed in another process talks to the backend that started it).
+ */
+export function googleTarget(ctx: AdapterContext, overrides: Partial<GoogleProviderConfig> = {}): GoogleTarget {
+  const pc: GoogleProviderConfig = { ...googleProviderConfig(ctx), ...overrides };
+  if (backendOf(pc) === "gemini") {
     const root = withVersion(ctx.baseUrl || GEMINI_DEFAULT_BASE_URL, pc.apiVersion ?? "v1beta");
     return {
       backend: "gemini",

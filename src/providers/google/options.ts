@@ -13,6 +13,8 @@ export const GoogleProviderConfigSchema = z.looseObject({
   accessToken: z.string().min(1).optional(),
   /** API version path segment: `v1beta` (Gemini API default) or `v1` / `v1beta1` (Vertex, default `v1`). */
   apiVersion: z.string().regex(/^v\d+(?:(?:alpha|beta)\d*)?$/, "must look like v1, v1beta or v1beta1").optional(),
+  /** Vertex AI video: a `gs://` prefix Veo writes its outputs to (returned as `gs://` URLs instead of bytes). */
+  storageUri: z.string().regex(/^gs:\/\/[^/]+/, "must be a gs://bucket/prefix URI").optional(),
 });
 
 export type GoogleProviderConfig = z.infer<typeof GoogleProviderConfigSchema>;
