@@ -21,7 +21,7 @@ export const MODERATION_WORD = "BLOCKME";
 const DEPLOYMENT_API_VERSIONS = ["2024-02-01", "2024-10-21", "2025-04-01-preview", "2025-04-14"];
 const V1_API_VERSIONS = ["v1", "preview"];
 
-function azureError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): FakeResponse {
+export function azureError(status: number, code: string, message: string, extra: Record<string, unknown> = {}): FakeResponse {
   return { status, json: { error: { code, message, ...extra } }, headers: { "apim-request-id": "apim-err" } };
 }
 

@@ -226,10 +226,9 @@ export interface OpenAIFakeOptions {
   apiKey?: string;
 }
 
-/** Start the fake on 127.0.0.1; its URL plays `https://api.openai.com/v1`. */
-export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<FakeServer> {
-  const apiKey = options.apiKey ?? "test-key-1234567890";
-  const auth = (req: RecordedRequest): FakeResponse | undefined => {
+/** OpenAI's bearer check with its real 401 bodies (no key; wrong key, masked). */
+export function bearerAuth(apiKey: string) {
+  return (req: RecordedRequest): FakeResponse | undefined => {
     const header = req.headers.authorization;
     if (!header?.startsWith("Bearer ")) {
       return openAIError(
@@ -246,6 +245,11 @@ export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<
     }
     return undefined;
   };
+}
+
+/** Start the fake on 127.0.0.1; its URL plays `https://api.openai.com/v1`. */
+export async function startOpenAIFake(options: OpenAIFakeOptions = {}): Promise<FakeServer> {
+  const auth = bearerAuth(options.apiKey ?? "test-key-1234567890");
   return startFakeServer((s) => {
     s.route("POST", "/images/:op", async (req) => {
       const op = req.params.op as ImagesOp;

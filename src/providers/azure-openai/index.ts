@@ -1,12 +1,12 @@
 import type { ProviderDefinition } from "../../core/provider.js";
-import { AZURE_OPENAI_IMAGE_MODELS } from "./models.js";
+import { AZURE_OPENAI_IMAGE_MODELS, AZURE_OPENAI_VIDEO_MODELS } from "./models.js";
 
 /** No default base URL: every Azure resource has its own endpoint (baseUrl, providerConfig or AZURE_OPENAI_ENDPOINT). */
 export const azureOpenAIProvider: ProviderDefinition = {
   id: "azure-openai",
   displayName: "Azure OpenAI",
   envKeys: ["AZURE_OPENAI_API_KEY"],
-  models: AZURE_OPENAI_IMAGE_MODELS,
-  defaultModels: { image: "gpt-image-1" },
+  models: [...AZURE_OPENAI_IMAGE_MODELS, ...AZURE_OPENAI_VIDEO_MODELS],
+  defaultModels: { image: "gpt-image-1", video: "sora-2" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

@@ -21,6 +21,11 @@ export const AzureProviderConfigSchema = z
     /** A Microsoft Entra ID token, sent as `Authorization: Bearer` instead of the `api-key` header. */
     accessToken: z.string().min(1).optional(),
     operation: z.enum(["generate", "edit", "variation"]).optional(),
+    /**
+     * Video API of the deployment: `videos` (Sora 2, `/openai/v1/videos`) or `video-generations`
+     * (Sora 1 jobs). Default: from the model (`sora` → video-generations, anything else → videos).
+     */
+    videoApi: z.enum(["videos", "video-generations"]).optional(),
   })
   .loose();
 
@@ -36,4 +41,9 @@ export function azureSurface(config: AzureProviderConfig): AzureSurface {
   if (config.surface) return config.surface;
   if (config.apiVersion) return DATED.test(config.apiVersion) ? "deployments" : "v1";
   return config.deployment ? "deployments" : "v1";
+}
+
+/** True for dated `api-version`s, which belong to the deployments surface, not to `/openai/v1`. */
+export function isDatedApiVersion(version: string | undefined): boolean {
+  return version !== undefined && DATED.test(version);
 }

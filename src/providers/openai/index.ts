@@ -1,12 +1,13 @@
 import type { ProviderDefinition } from "../../core/provider.js";
 import { OPENAI_IMAGE_MODELS } from "./models.js";
+import { OPENAI_VIDEO_MODELS } from "./video-models.js";
 
 export const openaiProvider: ProviderDefinition = {
   id: "openai",
   displayName: "OpenAI",
   envKeys: ["OPENAI_API_KEY"],
   defaultBaseUrl: "https://api.openai.com/v1",
-  models: OPENAI_IMAGE_MODELS,
-  defaultModels: { image: "gpt-image-1" },
+  models: [...OPENAI_IMAGE_MODELS, ...OPENAI_VIDEO_MODELS],
+  defaultModels: { image: "gpt-image-1", video: "sora-2" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };
