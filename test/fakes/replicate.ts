@@ -10,13 +10,17 @@ import { type FakeResponse, type FakeServer, type RecordedRequest, startFakeServ
 type FieldType = "string" | "integer" | "number" | "boolean" | "file" | "files";
 interface FieldSpec {
   type: FieldType;
-  enum?: readonly string[];
+  enum?: readonly (string | number)[];
   min?: number;
   max?: number;
 }
 interface ModelSpec {
   fields: Record<string, FieldSpec>;
   output: "array" | "string";
+  /** Inputs besides `prompt` that must be present. */
+  required?: readonly string[];
+  /** Extension of the default output file (`mp4` for video models). */
+  ext?: string;
 }
 
 const RATIOS = ["1:1", "16:9", "21:9", "3:2", "2:3", "4:5", "5:4", "3:4", "4:3", "9:16", "9:21"];
@@ -27,6 +31,52 @@ const num: FieldSpec = { type: "number" };
 const bool: FieldSpec = { type: "boolean" };
 const file: FieldSpec = { type: "file" };
 const files: FieldSpec = { type: "files" };
+const intEnum = (...values: number[]): FieldSpec => ({ type: "integer", enum: values });
+
+const VEO3_FIELDS: Record<string, FieldSpec> = {
+  prompt: str(), aspect_ratio: str(["16:9", "9:16"]), duration: intEnum(4, 6, 8), image: file, negative_prompt: str(),
+  resolution: str(["720p", "1080p"]), generate_audio: bool, seed: int(),
+};
+const KLING_RATIOS = ["16:9", "9:16", "1:1"];
+
+/** Replicate's video models (schemas from their API pages); each returns one `.mp4` URL. */
+export const VIDEO_MODEL_SPECS: Record<string, ModelSpec> = {
+  "google/veo-3": { output: "string", ext: "mp4", fields: VEO3_FIELDS },
+  "google/veo-3-fast": { output: "string", ext: "mp4", fields: VEO3_FIELDS },
+  "google/veo-3.1": { output: "string", ext: "mp4", fields: { ...VEO3_FIELDS, last_frame: file, reference_images: files } },
+  "google/veo-2": { output: "string", ext: "mp4", fields: { prompt: str(), aspect_ratio: str(["16:9", "9:16"]), duration: intEnum(5, 6, 7, 8), seed: int() } },
+  "kwaivgi/kling-v2.1": {
+    output: "string", ext: "mp4", required: ["start_image"],
+    fields: { prompt: str(), negative_prompt: str(), start_image: file, end_image: file, mode: str(["standard", "pro"]), duration: intEnum(5, 10) },
+  },
+  "kwaivgi/kling-v2.1-master": {
+    output: "string", ext: "mp4",
+    fields: { prompt: str(), negative_prompt: str(), start_image: file, aspect_ratio: str(KLING_RATIOS), duration: intEnum(5, 10) },
+  },
+  "kwaivgi/kling-v1.6-pro": {
+    output: "string", ext: "mp4",
+    fields: {
+      prompt: str(), negative_prompt: str(), start_image: file, end_image: file, reference_images: files, aspect_ratio: str(KLING_RATIOS),
+      duration: intEnum(5, 10), cfg_scale: { type: "number", min: 0, max: 1 },
+    },
+  },
+  "kwaivgi/kling-v2.5-turbo-pro": {
+    output: "string", ext: "mp4",
+    fields: { prompt: str(), negative_prompt: str(), start_image: file, end_image: file, aspect_ratio: str(KLING_RATIOS), duration: intEnum(5, 10) },
+  },
+  "minimax/video-01": { output: "string", ext: "mp4", fields: { prompt: str(), first_frame_image: file, subject_reference: file, prompt_optimizer: bool } },
+  "minimax/hailuo-02": {
+    output: "string", ext: "mp4",
+    fields: {
+      prompt: str(), duration: intEnum(6, 10), resolution: str(["512p", "768p", "1080p"]), first_frame_image: file, last_frame_image: file,
+      prompt_optimizer: bool,
+    },
+  },
+  "minimax/hailuo-2.3": {
+    output: "string", ext: "mp4",
+    fields: { prompt: str(), duration: intEnum(6, 10), resolution: str(["768p", "1080p"]), first_frame_image: file, prompt_optimizer: bool },
+  },
+};
 
 export const MODEL_SPECS: Record<string, ModelSpec> = {
   "black-forest-labs/flux-schnell": {
@@ -97,6 +147,7 @@ export const MODEL_SPECS: Record<string, ModelSpec> = {
     },
   },
   "acme/custom-model": { output: "string", fields: { prompt: str(), aspect_ratio: str(), guidance_scale: num } },
+  ...VIDEO_MODEL_SPECS,
 };
 
 /** Version hashes the fake knows, for version-pinned predictions. */
@@ -153,6 +204,9 @@ function checkInput(spec: ModelSpec, input: unknown): FakeResponse | undefined {
   const invalid: { type: string; field: string; description: string }[] = [];
   const values = input as Record<string, unknown>;
   if (typeof values.prompt !== "string") invalid.push({ type: "required", field: "input", description: "prompt is required" });
+  for (const name of spec.required ?? []) {
+    if (values[name] === undefined) invalid.push({ type: "required", field: "input", description: `${name} is required` });
+  }
   for (const [key, value] of Object.entries(values)) {
     const f = spec.fields[key];
     if (!f) {
@@ -171,7 +225,7 @@ function checkInput(spec: ModelSpec, input: unknown): FakeResponse | undefined {
       invalid.push({ type: "invalid_type", field: `input.${key}`, description: `Invalid type. Expected: ${f.type}` });
       continue;
     }
-    if (f.enum && !f.enum.includes(value as string)) {
+    if (f.enum && !f.enum.includes(value as string | number)) {
       invalid.push({ type: "enum", field: `input.${key}`, description: `${key} must be one of the following: ${f.enum.map((e) => JSON.stringify(e)).join(", ")}` });
     }
     if (typeof value === "number" && ((f.min !== undefined && value < f.min) || (f.max !== undefined && value > f.max))) {
@@ -184,7 +238,7 @@ function checkInput(spec: ModelSpec, input: unknown): FakeResponse | undefined {
 }
 
 function defaultOutput(spec: ModelSpec, id: string, input: Record<string, unknown>): unknown {
-  const ext = input.output_format === "jpg" ? "jpg" : input.output_format === "png" ? "png" : "webp";
+  const ext = spec.ext ?? (input.output_format === "jpg" ? "jpg" : input.output_format === "png" ? "png" : "webp");
   const count = typeof input.num_outputs === "number" ? input.num_outputs : 1;
   const urls = Array.from({ length: count }, (_, i) => `https://replicate.delivery/xezq/${id}/out-${i}.${ext}`);
   return spec.output === "array" ? urls : urls[0];

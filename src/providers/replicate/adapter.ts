@@ -5,6 +5,7 @@ import { buildImageInput } from "./input.js";
 import { GENERIC_HINTS, catalogEntry, replicateHints } from "./models.js";
 import { DEFAULT_WAIT_SECONDS, parseReplicateOptions } from "./options.js";
 import { parseModelRef, runPrediction } from "./predictions.js";
+import { cancelVideo, getVideoStatus, submitVideo } from "./video.js";
 
 type AdapterImage = AdapterImageResult["images"][number];
 
@@ -44,4 +45,4 @@ async function generateImage(ctx: AdapterContext, request: NormalizedImageReques
   };
 }
 
-export const adapter: ProviderAdapter = { generateImage };
+export const adapter: ProviderAdapter = { generateImage, submitVideo, getVideoStatus, cancelVideo };
