@@ -11,16 +11,26 @@ const HELP = `tarash — one CLI for AI image and video generation
 Usage: tarash <command> [options]
 
 Commands
-  image "<prompt>"   generate images          (tarash image --help)
-  models             list models and prices   (tarash models --help)
+  image "<prompt>"   generate images                 (tarash image --help)
+  models             list models and prices          (tarash models --help)
+  serve              run the gateway service (HTTP)  (tarash serve --help)
 
 Try it offline:  tarash image "a lighthouse at dusk" --mock --out out.png
 Provider keys come from the environment (OPENAI_API_KEY, FAL_KEY, REPLICATE_API_TOKEN, ...).
 `;
 
-const COMMANDS: Record<string, { help: string; run: (argv: string[], run: RunContext) => Promise<number> | number }> = {
+interface Command {
+  help: string;
+  run: (argv: string[], run: RunContext) => Promise<number> | number;
+  /** Long-running commands install their own SIGINT/SIGTERM handling (graceful shutdown). */
+  ownsSignals?: boolean;
+}
+
+const COMMANDS: Record<string, Command> = {
   image: { help: IMAGE_HELP, run: (argv, r) => imageCommand(argv, createGateway({ logLevel: logLevel(argv) }), r) },
   models: { help: MODELS_HELP, run: (argv, r) => modelsCommand(argv, createGateway({ logLevel: "silent" }), r) },
+  // The server loads only when asked for, so `tarash image` starts fast.
+  serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },
 };
 
 function logLevel(argv: string[]) {
@@ -65,13 +75,13 @@ export async function main(argv: string[]): Promise<number> {
     terminal.line("cancelling…");
     controller.abort();
   };
-  process.once("SIGINT", onSigint);
+  if (!entry.ownsSignals) process.once("SIGINT", onSigint);
   try {
     return await entry.run(rest, { terminal, signal: controller.signal, stdout });
   } catch (error) {
     terminal.done();
     process.stderr.write(`${describeError(error, verbose)}\n`);
-    if (error instanceof UsageError) process.stderr.write(`\n${entry.help}`);
+    if (error instanceof UsageError && entry.help) process.stderr.write(`\n${entry.help}`);
     return exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);

@@ -1,0 +1,209 @@
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { routePath } from "hono/route";
+import { createGateway } from "../core/gateway.js";
+import { type Logger, createLogger } from "../core/logger.js";
+import type { ProviderDefinition } from "../core/provider.js";
+import { registerSecret } from "../core/redact.js";
+import { createAuthenticator } from "./auth.js";
+import type { ServerConfig } from "./config.js";
+import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
+import { Generator } from "./generation.js";
+import { generationJobHandler } from "./jobs/handler.js";
+import { MemoryJobQueue } from "./jobs/memory.js";
+import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
+import { deliverWebhook } from "./jobs/webhook.js";
+import { Metrics } from "./metrics.js";
+import { RateLimiter } from "./rate-limit.js";
+import { Router } from "./routing.js";
+import { imageRoutes } from "./routes/images.js";
+import { jobRoutes } from "./routes/jobs.js";
+import { legacyRoutes } from "./routes/legacy.js";
+import { metaRoutes } from "./routes/meta.js";
+import { videoRoutes } from "./routes/videos.js";
+import { type AppContext, type AppEnv, type AppState, jobView } from "./state.js";
+import { LocalStorage } from "./storage/local.js";
+import { outputStorage } from "./storage/output.js";
+import { UrlSigner } from "./storage/signing.js";
+import type { Storage } from "./storage/storage.js";
+
+export interface CreateAppOptions {
+  /** Replace the built-in local storage (e.g. an S3 implementation). */
+  storage?: ((deps: { signer: UrlSigner; baseUrl: () => string }) => Storage) | undefined;
+  /** Replace the in-process queue (e.g. a BullMQ implementation). */
+  queue?: ((deps: { logger: Logger }) => JobQueue) | undefined;
+  /** Extra providers to register on the gateway (embedding with your own providers). */
+  providers?: readonly ProviderDefinition[] | undefined;
+  /** Log sink (default: JSON lines on stderr at config.logLevel). */
+  logger?: Logger | undefined;
+  /** Origin for file URLs before the server listens (startServer sets it). */
+  baseUrl?: string | undefined;
+  env?: Record<string, string | undefined> | undefined;
+}
+
+export interface GatewayApp {
+  /** The Hono app: mount it, or serve `fetch` with any WHATWG-fetch server. */
+  app: Hono<AppEnv>;
+  fetch: (request: Request) => Response | Promise<Response>;
+  state: AppState;
+  setBaseUrl(url: string): void;
+  /**
+   * Stop taking jobs and settle those in flight (cancelled with `reason`), wait for their webhooks up
+   * to `timeoutMs`, then release resources. HTTP draining is the server's part (startServer does it).
+   */
+  close(reason?: string, timeoutMs?: number): Promise<void>;
+}
+
+const LEGACY_PREFIX = "/image/";
+
+function renderError(c: AppContext, e: ApiError): Response {
+  for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
+  const body = c.req.path.startsWith(LEGACY_PREFIX) ? legacyErrorBody(e) : openAIErrorBody(e);
+  return c.json(body, e.status as 400);
+}
+
+/** Build the gateway service for a validated config. */
+export function createApp(config: ServerConfig, options: CreateAppOptions = {}): GatewayApp {
+  const env = options.env ?? process.env;
+  const logger = createLogger({ level: config.logLevel, sink: options.logger, bindings: { component: "tarash-server" } });
+  const metrics = new Metrics();
+  const signingSecret = config.storage.signingSecret ?? env.TARASH_SIGNING_SECRET;
+  registerSecret(signingSecret);
+  registerSecret(config.webhooks.secret);
+  for (const p of Object.values(config.providers)) registerSecret(p.apiKey);
+  const signer = new UrlSigner(signingSecret);
+  if (!signingSecret) logger.info({}, "no storage.signingSecret: file URLs are signed with a per-process key and stop working after a restart");
+
+  const holder = { baseUrl: options.baseUrl ?? `http://${config.server.host}:${config.server.port}` };
+  const baseUrl = () => config.server.publicUrl?.replace(/\/$/, "") ?? holder.baseUrl;
+  const storage =
+    options.storage?.({ signer, baseUrl }) ??
+    new LocalStorage({ dir: config.storage.dir, signer, baseUrl, defaultTtlSeconds: config.storage.urlTtlSeconds });
+  const network = { allowPrivateNetwork: config.network.allowPrivateNetwork, allowedHosts: config.network.allowedHosts };
+  const gateway = createGateway({
+    providers: config.providers,
+    aliases: config.aliases,
+    defaults: config.defaults,
+    logger,
+    network,
+    storage: outputStorage(storage),
+    env,
+  });
+  for (const p of options.providers ?? []) gateway.registerProvider(p);
+  const generator = new Generator(gateway, storage, metrics, network, logger);
+  const queue =
+    options.queue?.({ logger }) ??
+    new MemoryJobQueue({ concurrency: config.queue.concurrency, maxQueued: config.queue.maxQueued, retentionSeconds: config.queue.retentionSeconds, logger });
+  queue.process(generationJobHandler(generator));
+
+  const state: AppState = {
+    config,
+    gateway,
+    generator,
+    storage,
+    signer,
+    queue,
+    router: new Router(config),
+    metrics,
+    logger,
+    auth: createAuthenticator(config),
+    limiter: new RateLimiter(config.limits),
+    get baseUrl() {
+      return baseUrl();
+    },
+    set baseUrl(url: string) {
+      holder.baseUrl = url.replace(/\/$/, "");
+    },
+    startedAt: Date.now(),
+    draining: false,
+    shutdown: new AbortController(),
+  };
+
+  const webhookOptions = {
+    maxAttempts: config.webhooks.maxAttempts,
+    initialBackoffMs: config.webhooks.initialBackoffMs,
+    timeoutMs: config.webhooks.timeoutMs,
+    policy: { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowedHosts: config.webhooks.allowedHosts },
+    logger,
+    metrics,
+    defaultSecret: config.webhooks.secret,
+  };
+  queue.onSettled(async (job) => {
+    logger.info({ jobId: job.id, kind: job.kind, status: job.status, error: job.error?.type }, "job settled");
+    if (!job.webhook) return;
+    job.webhookDelivery = await deliverWebhook(job, await jobView(state, job), webhookOptions, state.shutdown.signal);
+  });
+
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : `http_${randomUUID().replace(/-/g, "")}`;
+    c.set("requestId", requestId);
+    await next();
+    if (!c.res.headers.has("x-request-id")) c.header("x-request-id", requestId);
+    if (state.draining) c.header("connection", "close");
+    const route = routePath(c, -1) || "unmatched";
+    const status = c.res.status;
+    const seconds = (performance.now() - started) / 1000;
+    metrics.requests.inc({ route, method: c.req.method, status: String(status) });
+    metrics.requestDuration.observe({ route, method: c.req.method }, seconds);
+    const principal = c.get("principal") as AppEnv["Variables"]["principal"] | undefined;
+    const fields = { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000), tenant: principal?.tenant };
+    if (status >= 500) logger.warn(fields, "request failed");
+    else logger.info(fields, "request");
+  });
+
+  const limit = bodyLimit({
+    maxSize: config.limits.maxBodyBytes,
+    onError: (c) => renderError(c as AppContext, new ApiError(413, `the request body exceeds ${config.limits.maxBodyBytes} bytes`, { code: "body_too_large" })),
+  });
+  for (const prefix of ["/v1/*", "/image/*"]) {
+    app.use(prefix, async (c, next) => {
+      c.set("principal", await state.auth.authenticate(c.req.raw.headers));
+      const verdict = state.limiter.take(c.get("principal").tenant);
+      if (!verdict.ok) {
+        throw new ApiError(429, "rate limit exceeded for this tenant", {
+          code: "rate_limit_exceeded",
+          headers: { "Retry-After": String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))) },
+        });
+      }
+      await next();
+    });
+    app.use(prefix, limit);
+  }
+
+  legacyRoutes(app, state);
+  imageRoutes(app, state);
+  videoRoutes(app, state);
+  jobRoutes(app, state);
+  metaRoutes(app, state);
+
+  app.notFound((c) => renderError(c, new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, { code: "unknown_route" })));
+  app.onError((error, c) => {
+    const mapped =
+      error instanceof QueueFullError
+        ? { api: new ApiError(429, error.message, { code: "queue_full", headers: { "Retry-After": "5" } }), internal: false }
+        : error instanceof QueueClosedError
+          ? { api: new ApiError(503, error.message, { type: "api_error", code: "shutting_down" }), internal: false }
+          : toApiError(error);
+    if (mapped.internal) logger.error({ requestId: c.get("requestId"), error, stack: error.stack }, "unexpected error");
+    return renderError(c, mapped.api);
+  });
+
+  return {
+    app,
+    fetch: (request) => app.fetch(request),
+    state,
+    setBaseUrl(url) {
+      state.baseUrl = url;
+    },
+    async close(reason = "the server is shutting down", timeoutMs = config.server.shutdownTimeoutMs) {
+      state.draining = true;
+      await queue.close(reason, { timeoutMs });
+      state.shutdown.abort();
+    },
+  };
+}

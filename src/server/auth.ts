@@ -1,0 +1,110 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { type JWTPayload, type JWTVerifyGetKey, createRemoteJWKSet, errors as joseErrors, jwtVerify } from "jose";
+import { registerSecret } from "../core/redact.js";
+import { type ServerConfig, authRequired } from "./config.js";
+import { ApiError } from "./errors.js";
+import { isValidTenant } from "./storage/storage.js";
+
+/** Who is calling: every request has one, and everything it creates belongs to `tenant`. */
+export interface Principal {
+  tenant: string;
+  /** A backend service principal (may act for any customer on the storage-backend endpoint). */
+  service: boolean;
+  via: "api_key" | "jwt" | "anonymous";
+}
+
+export interface Authenticator {
+  readonly required: boolean;
+  authenticate(headers: Headers): Promise<Principal>;
+}
+
+const unauthorized = (message: string) =>
+  new ApiError(401, message, { code: "invalid_api_key", headers: { "WWW-Authenticate": 'Bearer realm="tarash"' } });
+
+function presented(headers: Headers): string | undefined {
+  const auth = headers.get("authorization");
+  if (auth) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (m) return m[1];
+  }
+  return headers.get("x-api-key")?.trim() || undefined;
+}
+
+const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$/.test(token);
+
+export function createAuthenticator(config: ServerConfig): Authenticator {
+  const required = authRequired(config);
+  const anonymous: Principal = { tenant: config.auth.anonymousTenant, service: true, via: "anonymous" };
+  const keys = config.auth.apiKeys.map((k) => ({ hash: Buffer.from(k.sha256.toLowerCase(), "hex"), tenant: k.tenant, service: k.service === true }));
+  const jwt = config.auth.jwt;
+  if (jwt?.secret) registerSecret(jwt.secret);
+  let getKey: Uint8Array | JWTVerifyGetKey | undefined;
+  let algorithms: string[] = [];
+  if (jwt?.secret) {
+    getKey = new TextEncoder().encode(jwt.secret);
+    algorithms = ["HS256"];
+  } else if (jwt?.jwksUrl) {
+    getKey = createRemoteJWKSet(new URL(jwt.jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000 });
+    algorithms = jwt.algorithms ?? ["RS256", "PS256", "ES256", "EdDSA"];
+  }
+
+  function byApiKey(token: string): Principal | undefined {
+    const digest = createHash("sha256").update(token, "utf8").digest();
+    let match: (typeof keys)[number] | undefined;
+    // Every configured key is compared, in constant time, so timing says nothing about which matched.
+    for (const k of keys) if (timingSafeEqual(digest, k.hash) && !match) match = k;
+    return match ? { tenant: match.tenant, service: match.service, via: "api_key" } : undefined;
+  }
+
+  async function byJwt(token: string): Promise<Principal> {
+    if (!jwt || !getKey) throw unauthorized("invalid API key");
+    let payload: JWTPayload;
+    try {
+      const options = {
+        algorithms,
+        issuer: jwt.issuer,
+        audience: jwt.audience,
+        clockTolerance: jwt.clockToleranceSeconds,
+        requiredClaims: ["exp"],
+      };
+      payload =
+        getKey instanceof Uint8Array ? (await jwtVerify(token, getKey, options)).payload : (await jwtVerify(token, getKey, options)).payload;
+    } catch (error) {
+      throw unauthorized(`invalid token: ${jwtReason(error)}`);
+    }
+    const claim = payload[jwt.tenantClaim];
+    const tenant = typeof claim === "string" || typeof claim === "number" ? String(claim) : undefined;
+    if (!tenant || !isValidTenant(tenant)) throw unauthorized(`invalid token: claim ${jwt.tenantClaim} is missing or not a valid tenant id`);
+    const service = jwt.serviceClaim ? payload[jwt.serviceClaim] === true : false;
+    return { tenant, service, via: "jwt" };
+  }
+
+  return {
+    required,
+    async authenticate(headers) {
+      if (!required) return anonymous;
+      const token = presented(headers);
+      if (!token) throw unauthorized("missing credentials: send Authorization: Bearer <key> or x-api-key");
+      const principal = keys.length > 0 ? byApiKey(token) : undefined;
+      if (principal) return principal;
+      if (jwt && looksLikeJwt(token)) return byJwt(token);
+      throw unauthorized("invalid API key");
+    },
+  };
+}
+
+/** A short, safe reason: which check failed, never the token. */
+function jwtReason(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return "expired";
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `claim ${error.claim} check failed (${error.reason})`;
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return "algorithm not allowed";
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return "signature verification failed";
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return "no matching key";
+  if (error instanceof joseErrors.JOSEError) return error.code.replace(/^ERR_/, "").toLowerCase();
+  return "malformed";
+}
+
+/** Hex SHA-256 of an API key, the form `auth.apiKeys[].sha256` takes. */
+export function hashApiKey(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}

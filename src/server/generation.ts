@@ -1,0 +1,150 @@
+import type { Gateway } from "../core/gateway.js";
+import { TarashError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { openDownload } from "../core/media/download.js";
+import type { NetworkPolicy } from "../core/media/ssrf.js";
+import type {
+  GenerateOptions,
+  GenerationConfigInput,
+  ImageGenerationRequest,
+  ImageGenerationResponse,
+  MediaKind,
+  VideoGenerationRequest,
+  VideoGenerationResponse,
+} from "../core/types.js";
+import { ApiError } from "./errors.js";
+import type { Metrics } from "./metrics.js";
+import { type OutputScope, withOutputScope } from "./storage/output.js";
+import { type Storage, assetKey } from "./storage/storage.js";
+
+/** One stored output of a generation: where it lives, so its URL can be re-signed later. */
+export interface StoredOutput {
+  key: string;
+  kind: MediaKind;
+  mediaType: string;
+  size: number;
+}
+
+export interface GenerationTarget {
+  tenant: string;
+  /** Return data URLs (nothing stored). */
+  inline?: boolean | undefined;
+}
+
+export interface Generated<R> {
+  response: R;
+  /** Aligned with the response's images/videos; undefined where the output is not in storage (inline). */
+  outputs: (StoredOutput | undefined)[];
+}
+
+/**
+ * Runs generations through the library for one tenant, puts the outputs into storage (provider URLs
+ * too: they expire, ours are signed and re-signable), and records latency and provider errors.
+ */
+export class Generator {
+  constructor(
+    private readonly gateway: Gateway,
+    private readonly storage: Storage,
+    private readonly metrics: Metrics,
+    private readonly network: NetworkPolicy & { maxDownloadBytes?: number | undefined },
+    private readonly logger: Logger,
+  ) {}
+
+  image(
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    request: ImageGenerationRequest,
+    options: GenerateOptions = {},
+  ): Promise<Generated<ImageGenerationResponse>> {
+    return this.run("image", target, async (scope) => {
+      const response = await this.gateway.generateImage(config, request, options);
+      const outputs = await this.persist(scope, response.images, "image", options.signal);
+      return { response, outputs };
+    });
+  }
+
+  video(
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    request: VideoGenerationRequest,
+    options: GenerateOptions = {},
+  ): Promise<Generated<VideoGenerationResponse>> {
+    return this.run("video", target, async (scope) => {
+      const response = await this.gateway.generateVideo(config, request, options);
+      const outputs = await this.persist(scope, response.videos, "video", options.signal);
+      response.video = response.videos[0]!;
+      return { response, outputs };
+    });
+  }
+
+  private async run<R extends ImageGenerationResponse | VideoGenerationResponse>(
+    kind: MediaKind,
+    target: GenerationTarget,
+    fn: (scope: OutputScope) => Promise<Generated<R>>,
+  ): Promise<Generated<R>> {
+    const started = performance.now();
+    try {
+      const out = await withOutputScope(target, fn);
+      this.observe(kind, out.response.provider, out.response.model, "success", started);
+      for (const a of out.response.executionMetadata.attempts) {
+        if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
+      }
+      return out;
+    } catch (error) {
+      const e = error instanceof TarashError ? error : undefined;
+      this.observe(kind, e?.provider ?? "unknown", e?.model ?? "unknown", e?.name === "CancelledError" ? "cancelled" : "error", started);
+      for (const a of e?.executionMetadata?.attempts ?? []) {
+        if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
+      }
+      throw error;
+    }
+  }
+
+  private observe(kind: MediaKind, provider: string, model: string, outcome: string, started: number): void {
+    this.metrics.generationDuration.observe({ kind, provider, model, outcome }, (performance.now() - started) / 1000);
+  }
+
+  /**
+   * Align stored keys with outputs, and stream outputs that are still provider URLs into storage so the
+   * response never hands out a provider URL that expires (or needs the provider's key).
+   */
+  private async persist(
+    scope: OutputScope,
+    items: { url: string; mediaType: string }[],
+    kind: MediaKind,
+    signal: AbortSignal | undefined,
+  ): Promise<(StoredOutput | undefined)[]> {
+    const outputs: (StoredOutput | undefined)[] = [];
+    for (const item of items) {
+      if (scope.inline || !/^https?:/i.test(item.url)) {
+        outputs.push(undefined);
+        continue;
+      }
+      const ours = scope.saved.find((s) => s.url === item.url);
+      if (ours) {
+        outputs.push({ key: ours.key, kind: ours.kind, mediaType: ours.mediaType, size: ours.size });
+        continue;
+      }
+      const opened = await openDownload(item.url, {
+        policy: this.network,
+        maxBytes: this.network.maxDownloadBytes,
+        signal,
+        field: `${kind} output`,
+      });
+      const mediaType = item.mediaType || opened.contentType || "application/octet-stream";
+      const key = assetKey(scope.tenant, kind, mediaType);
+      let size: number;
+      try {
+        ({ size } = await this.storage.put(key, opened.body, { mediaType }));
+        item.url = await this.storage.url(key);
+      } catch (error) {
+        if (error instanceof TarashError) throw error;
+        this.logger.error({ key, error }, "storing a generated output failed");
+        throw new ApiError(502, "storing the generated output failed", { type: "api_error", code: "storage_error" });
+      }
+      outputs.push({ key, kind, mediaType, size });
+      this.logger.debug({ key, kind }, "stored a provider URL output");
+    }
+    return outputs;
+  }
+}

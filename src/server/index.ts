@@ -1,0 +1,96 @@
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { getRequestListener } from "@hono/node-server";
+import { type CreateAppOptions, type GatewayApp, createApp } from "./app.js";
+import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadServerConfig, parseServerConfig } from "./config.js";
+
+export { createApp, type CreateAppOptions, type GatewayApp } from "./app.js";
+export {
+  ConfigError,
+  ServerConfigSchema,
+  defaultServerConfig,
+  loadServerConfig,
+  parseServerConfig,
+  type LoadConfigOptions,
+  type ServerConfig,
+  type ServerConfigInput,
+} from "./config.js";
+export { hashApiKey, type Principal } from "./auth.js";
+export type { Storage, StoredObject } from "./storage/storage.js";
+export { assetKey, tenantOfKey, isValidTenant } from "./storage/storage.js";
+export { LocalStorage, type LocalStorageOptions } from "./storage/local.js";
+export { UrlSigner } from "./storage/signing.js";
+export * from "./jobs/queue.js";
+export { MemoryJobQueue, type MemoryQueueOptions } from "./jobs/memory.js";
+export { signWebhook } from "./jobs/webhook.js";
+export { buildOpenApi } from "./openapi.js";
+
+export interface StartServerOptions extends CreateAppOptions {
+  /** A validated config, a raw config object (validated here), or where to load one from. */
+  config?: ServerConfig | ServerConfigInput | undefined;
+  load?: LoadConfigOptions | undefined;
+  /** Override the configured host/port (0 = any free port). */
+  host?: string | undefined;
+  port?: number | undefined;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8787 */
+  url: string;
+  port: number;
+  host: string;
+  server: Server;
+  gateway: GatewayApp;
+  /**
+   * Graceful stop: no new connections, in-flight requests finish, in-process jobs are cancelled with
+   * `reason` (their webhooks fire), then connections still open after the shutdown timeout are closed.
+   */
+  close(reason?: string): Promise<void>;
+}
+
+function isParsed(config: ServerConfig | ServerConfigInput): config is ServerConfig {
+  const c = config as ServerConfig;
+  return typeof c.server?.port === "number" && typeof c.limits?.maxBodyBytes === "number" && typeof c.queue?.concurrency === "number";
+}
+
+/** Start the gateway service on Node and resolve once it listens. */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  let config: ServerConfig;
+  if (options.config) config = isParsed(options.config) ? options.config : parseServerConfig(options.config, options.env);
+  else config = await loadServerConfig({ ...options.load, env: options.env ?? options.load?.env });
+  if (options.host !== undefined || options.port !== undefined) {
+    config = parseServerConfig({ ...config, server: { ...config.server, host: options.host ?? config.server.host, port: options.port ?? config.server.port } }, {});
+  }
+  const gateway = createApp(config, options);
+  const server = createServer(getRequestListener(gateway.fetch));
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const hostForUrl = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${hostForUrl}:${address.port}`;
+  gateway.setBaseUrl(url);
+  gateway.state.logger.info({ url, authRequired: gateway.state.auth.required, storage: gateway.state.storage.kind, queue: gateway.state.queue.kind }, "tarash gateway listening");
+
+  let closing: Promise<void> | undefined;
+  const close = (reason = "the server is shutting down") =>
+    (closing ??= (async () => {
+      const timeout = config.server.shutdownTimeoutMs;
+      const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Jobs are settled (cancelled with the reason) while HTTP requests in flight finish; SSE streams
+      // end with the jobs' terminal events.
+      await gateway.close(reason, timeout);
+      const timer = setTimeout(() => server.closeAllConnections(), timeout).unref();
+      await drained;
+      clearTimeout(timer);
+      gateway.state.logger.info({ reason }, "tarash gateway stopped");
+    })());
+  return { url, port: address.port, host: address.address, server, gateway, close };
+}

@@ -1,0 +1,29 @@
+import type { ImageGenerationRequest, ProgressUpdate, VideoGenerationRequest } from "../../core/types.js";
+import type { Generator } from "../generation.js";
+import type { JobHandler, JobProgress } from "./queue.js";
+
+function toJobProgress(update: ProgressUpdate): JobProgress {
+  return {
+    status: update.status,
+    progressPercent: update.progressPercent,
+    queuePosition: update.queuePosition,
+    message: update.message,
+    provider: update.provider,
+    model: update.model,
+    attempt: update.attempt,
+  };
+}
+
+/** The worker side of a job: run the generation for the job's tenant, outputs into storage. */
+export function generationJobHandler(generator: Generator): JobHandler {
+  return async (job, io) => {
+    const target = { tenant: job.tenant };
+    const options = { signal: io.signal, onProgress: (u: ProgressUpdate) => io.progress(toJobProgress(u)) };
+    const { response, outputs } =
+      job.kind === "image"
+        ? await generator.image(target, job.config, job.request as ImageGenerationRequest, options)
+        : await generator.video(target, job.config, job.request as VideoGenerationRequest, options);
+    const { rawResponse: _raw, ...result } = response;
+    return { result: JSON.parse(JSON.stringify(result)) as Record<string, unknown>, outputs };
+  };
+}

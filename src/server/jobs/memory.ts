@@ -1,0 +1,277 @@
+import { randomUUID } from "node:crypto";
+import { CancelledError } from "../../core/errors.js";
+import type { Logger } from "../../core/logger.js";
+import { toApiError } from "../errors.js";
+import {
+  JOB_STATUSES,
+  type Job,
+  type JobError,
+  type JobEvent,
+  type JobHandler,
+  type JobInput,
+  type JobProgress,
+  type JobQueue,
+  type JobSettledListener,
+  type JobStatus,
+  QueueClosedError,
+  QueueFullError,
+  TERMINAL_STATUSES,
+} from "./queue.js";
+
+export interface MemoryQueueOptions {
+  concurrency: number;
+  maxQueued: number;
+  /** Finished jobs are forgotten after this long. */
+  retentionSeconds: number;
+  logger: Logger;
+}
+
+/** Progress events kept per job for late subscribers; older progress is dropped, other events never. */
+const MAX_PROGRESS_EVENTS = 500;
+
+interface Entry {
+  job: Job;
+  events: JobEvent[];
+  seq: number;
+  waiters: Set<() => void>;
+  controller?: AbortController | undefined;
+  settled: Promise<void>;
+  resolveSettled: () => void;
+}
+
+/** Describe an error for a job record (no stack, no internals). */
+export function jobError(error: unknown): JobError {
+  const { api, internal } = toApiError(error);
+  const type = internal ? "InternalError" : error instanceof Error && error.name !== "ApiError" ? error.name : api.type;
+  return { type, message: api.message, status: api.status, param: api.param, code: api.code };
+}
+
+/**
+ * Jobs in this process: a FIFO with a concurrency limit, an event log per job, and AbortControllers
+ * for cancellation. Nothing survives a restart, which is why close() settles every job it holds.
+ */
+export class MemoryJobQueue implements JobQueue {
+  readonly kind = "memory";
+  private readonly entries = new Map<string, Entry>();
+  private readonly pending: string[] = [];
+  private running = 0;
+  private handler: JobHandler | undefined;
+  private readonly listeners: JobSettledListener[] = [];
+  private readonly listenerRuns = new Set<Promise<void>>();
+  private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly options: MemoryQueueOptions) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, options.retentionSeconds * 1000)).unref();
+  }
+
+  process(handler: JobHandler): void {
+    this.handler = handler;
+  }
+
+  onSettled(listener: JobSettledListener): void {
+    this.listeners.push(listener);
+  }
+
+  async enqueue(input: JobInput): Promise<Job> {
+    if (this.closed) throw new QueueClosedError("the server is shutting down and accepts no new jobs");
+    if (!this.handler) throw new Error("no job handler registered");
+    if (this.pending.length >= this.options.maxQueued) throw new QueueFullError(`the job queue is full (${this.options.maxQueued} waiting)`);
+    const job: Job = { ...input, id: `job_${randomUUID().replace(/-/g, "")}`, status: "queued", createdAt: new Date().toISOString() };
+    let resolveSettled!: () => void;
+    const settled = new Promise<void>((r) => (resolveSettled = r));
+    const entry: Entry = { job, events: [], seq: 0, waiters: new Set(), settled, resolveSettled };
+    this.entries.set(job.id, entry);
+    this.emit(entry, { type: "queued" });
+    this.pending.push(job.id);
+    queueMicrotask(() => this.pump());
+    return structuredClone(job);
+  }
+
+  private visible(id: string, tenant: string): Entry | undefined {
+    const entry = this.entries.get(id);
+    return entry && entry.job.tenant === tenant ? entry : undefined;
+  }
+
+  async get(id: string, tenant: string): Promise<Job | undefined> {
+    const entry = this.visible(id, tenant);
+    return entry ? structuredClone(entry.job) : undefined;
+  }
+
+  async list(tenant: string, options: { kind?: "image" | "video" | undefined; limit?: number | undefined; after?: string | undefined } = {}): Promise<Job[]> {
+    const all = [...this.entries.values()]
+      .map((e) => e.job)
+      .filter((j) => j.tenant === tenant && (!options.kind || j.kind === options.kind))
+      .reverse();
+    const start = options.after ? all.findIndex((j) => j.id === options.after) + 1 : 0;
+    return all.slice(start, start + (options.limit ?? 20)).map((j) => structuredClone(j));
+  }
+
+  async cancel(id: string, tenant: string, reason: string): Promise<Job | undefined> {
+    const entry = this.visible(id, tenant);
+    if (!entry) return undefined;
+    await this.cancelEntry(entry, reason);
+    return structuredClone(entry.job);
+  }
+
+  private async cancelEntry(entry: Entry, reason: string): Promise<void> {
+    if (entry.job.status === "queued") {
+      const at = this.pending.indexOf(entry.job.id);
+      if (at >= 0) this.pending.splice(at, 1);
+      this.finish(entry, "cancelled", { error: jobError(new CancelledError(reason)) });
+    } else if (entry.job.status === "running") {
+      entry.controller?.abort(new CancelledError(reason));
+      await entry.settled;
+    }
+  }
+
+  async events(
+    id: string,
+    tenant: string,
+    options: { afterSeq?: number | undefined; signal?: AbortSignal | undefined } = {},
+  ): Promise<AsyncIterable<JobEvent> | undefined> {
+    const entry = this.visible(id, tenant);
+    if (!entry) return undefined;
+    const signal = options.signal;
+    let cursor = options.afterSeq ?? 0;
+    return {
+      async *[Symbol.asyncIterator]() {
+        while (!signal?.aborted) {
+          const next = entry.events.filter((e) => e.seq > cursor);
+          for (const event of next) {
+            cursor = event.seq;
+            yield event;
+            if (event.type === "completed" || event.type === "failed" || event.type === "cancelled") return;
+          }
+          // Events may have arrived while the consumer held the last one; only sleep when none did.
+          if (entry.seq > cursor) continue;
+          if (TERMINAL_STATUSES.has(entry.job.status)) return;
+          await new Promise<void>((resolve) => {
+            const wake = () => {
+              entry.waiters.delete(wake);
+              signal?.removeEventListener("abort", wake);
+              resolve();
+            };
+            entry.waiters.add(wake);
+            signal?.addEventListener("abort", wake, { once: true });
+          });
+        }
+      },
+    };
+  }
+
+  async counts(): Promise<Record<JobStatus, number>> {
+    const out = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
+    for (const e of this.entries.values()) out[e.job.status] += 1;
+    return out;
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string | undefined }> {
+    if (this.closed) return { ok: false, detail: "shutting down" };
+    return { ok: true, detail: `${this.running} running, ${this.pending.length} waiting` };
+  }
+
+  async close(reason: string, options: { timeoutMs?: number | undefined } = {}): Promise<void> {
+    this.closed = true;
+    clearInterval(this.sweeper);
+    const live = [...this.entries.values()].filter((e) => !TERMINAL_STATUSES.has(e.job.status));
+    // Waiting jobs first, so none starts while running ones are being cancelled.
+    const order = [...live.filter((e) => e.job.status === "queued"), ...live.filter((e) => e.job.status === "running")];
+    const work = Promise.all(order.map((e) => this.cancelEntry(e, reason))).then(async () => {
+      while (this.listenerRuns.size > 0) await Promise.all([...this.listenerRuns]);
+    });
+    const limit = options.timeoutMs;
+    if (limit === undefined) return work;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([work, new Promise<void>((r) => (timer = setTimeout(r, limit)))]);
+    clearTimeout(timer);
+  }
+
+  private pump(): void {
+    while (this.running < this.options.concurrency && this.pending.length > 0 && this.handler) {
+      const entry = this.entries.get(this.pending.shift()!);
+      if (!entry || entry.job.status !== "queued") continue;
+      this.running += 1;
+      void this.run(entry, this.handler).finally(() => {
+        this.running -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(entry: Entry, handler: JobHandler): Promise<void> {
+    const controller = new AbortController();
+    entry.controller = controller;
+    entry.job.status = "running";
+    entry.job.startedAt = new Date().toISOString();
+    this.emit(entry, { type: "started" });
+    try {
+      const { result, outputs } = await handler(structuredClone(entry.job), {
+        signal: controller.signal,
+        progress: async (progress) => {
+          if (TERMINAL_STATUSES.has(entry.job.status)) return;
+          entry.job.progress = progress;
+          this.emit(entry, { type: "progress", progress });
+        },
+      });
+      if (controller.signal.aborted) throw controller.signal.reason;
+      this.finish(entry, "completed", { result, outputs });
+    } catch (error) {
+      const cancelled = controller.signal.aborted || error instanceof CancelledError;
+      const reason = controller.signal.aborted && controller.signal.reason instanceof CancelledError ? controller.signal.reason : error;
+      if (!cancelled && toApiError(error).internal) this.options.logger.error({ jobId: entry.job.id, error }, "job failed unexpectedly");
+      this.finish(entry, cancelled ? "cancelled" : "failed", { error: jobError(reason) });
+    } finally {
+      entry.controller = undefined;
+    }
+  }
+
+  private finish(
+    entry: Entry,
+    status: "completed" | "failed" | "cancelled",
+    outcome: { result?: Record<string, unknown>; outputs?: Job["outputs"]; error?: JobError },
+  ): void {
+    if (TERMINAL_STATUSES.has(entry.job.status)) return;
+    const job = entry.job;
+    job.status = status;
+    job.finishedAt = new Date().toISOString();
+    if (outcome.result) job.result = outcome.result;
+    if (outcome.outputs) job.outputs = outcome.outputs;
+    if (outcome.error) job.error = outcome.error;
+    if (status === "completed") this.emit(entry, { type: "completed", result: outcome.result ?? {} });
+    else this.emit(entry, { type: status, error: outcome.error! });
+    const run = this.notify(job).finally(() => {
+      this.listenerRuns.delete(run);
+      entry.resolveSettled();
+    });
+    this.listenerRuns.add(run);
+  }
+
+  private async notify(job: Job): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(job);
+      } catch (error) {
+        this.options.logger.error({ jobId: job.id, error }, "job listener failed");
+      }
+    }
+  }
+
+  private emit(entry: Entry, event: { type: JobEvent["type"]; progress?: JobProgress; result?: Record<string, unknown>; error?: JobError }): void {
+    entry.seq += 1;
+    const full = { ...event, seq: entry.seq, at: new Date().toISOString() } as JobEvent;
+    entry.events.push(full);
+    if (event.type === "progress") {
+      const progress = entry.events.filter((e) => e.type === "progress");
+      if (progress.length > MAX_PROGRESS_EVENTS) entry.events.splice(entry.events.indexOf(progress[0]!), 1);
+    }
+    for (const wake of [...entry.waiters]) wake();
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.options.retentionSeconds * 1000;
+    for (const [id, e] of this.entries) {
+      if (TERMINAL_STATUSES.has(e.job.status) && e.job.finishedAt && Date.parse(e.job.finishedAt) < cutoff) this.entries.delete(id);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * A small Prometheus registry (text exposition format 0.0.4). Labels are bounded by construction: the
+ * HTTP route label is the route pattern (never the raw path), and no label carries a tenant or a key.
+ */
+
+type Labels = Record<string, string>;
+
+function escape(v: string): string {
+  return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+}
+
+function labelText(labels: Labels): string {
+  const parts = Object.entries(labels).map(([k, v]) => `${k}="${escape(v)}"`);
+  return parts.length ? `{${parts.join(",")}}` : "";
+}
+
+const keyOf = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+
+class Counter {
+  private readonly values = new Map<string, { labels: Labels; value: number }>();
+  constructor(readonly name: string, readonly help: string) {}
+  inc(labels: Labels, by = 1): void {
+    const k = keyOf(labels);
+    const cur = this.values.get(k);
+    if (cur) cur.value += by;
+    else this.values.set(k, { labels, value: by });
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
+    for (const { labels, value } of this.values.values()) lines.push(`${this.name}${labelText(labels)} ${value}`);
+    return lines.join("\n");
+  }
+}
+
+class Histogram {
+  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
+  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
+  observe(labels: Labels, value: number): void {
+    const k = keyOf(labels);
+    let s = this.series.get(k);
+    if (!s) {
+      s = { labels, counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+      this.series.set(k, s);
+    }
+    this.buckets.forEach((b, i) => {
+      if (value <= b) s.counts[i]! += 1;
+    });
+    s.sum += value;
+    s.count += 1;
+  }
+  render(): string {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    for (const s of this.series.values()) {
+      this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(b) })} ${s.counts[i]}`));
+      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: "+Inf" })} ${s.count}`);
+      lines.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
+      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
+    }
+    return lines.join("\n");
+  }
+}
+
+export class Metrics {
+  readonly requests = new Counter("tarash_http_requests_total", "HTTP requests by route pattern, method and status.");
+  readonly requestDuration = new Histogram(
+    "tarash_http_request_duration_seconds",
+    "HTTP request latency by route pattern.",
+    [0.005, 0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60],
+  );
+  readonly generationDuration = new Histogram(
+    "tarash_generation_duration_seconds",
+    "Generation latency (retries and fallbacks included) by kind, provider, model and outcome.",
+    [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+  );
+  readonly providerErrors = new Counter("tarash_provider_errors_total", "Failed provider attempts by provider and error type.");
+  readonly webhookDeliveries = new Counter("tarash_webhook_deliveries_total", "Webhook delivery attempts by outcome.");
+
+  /** Prometheus text; `jobs` are sampled at scrape time. */
+  render(jobs: Record<string, number>): string {
+    const jobLines = ["# HELP tarash_jobs Jobs currently known by state.", "# TYPE tarash_jobs gauge"];
+    for (const [state, n] of Object.entries(jobs)) jobLines.push(`tarash_jobs${labelText({ state })} ${n}`);
+    return (
+      [
+        this.requests.render(),
+        this.requestDuration.render(),
+        this.generationDuration.render(),
+        this.providerErrors.render(),
+        this.webhookDeliveries.render(),
+        jobLines.join("\n"),
+      ].join("\n") + "\n"
+    );
+  }
+}

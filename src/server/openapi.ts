@@ -1,0 +1,236 @@
+import { z } from "zod";
+import {
+  HealthSchema,
+  ImageEditFormSchema,
+  ImageGenerationBodySchema,
+  ImageVariationFormSchema,
+  ImagesResponseSchema,
+  JobCreateBodySchema,
+  JobSchema,
+  LegacyErrorSchema,
+  LegacyImageRequestSchema,
+  LegacyImageResponseSchema,
+  ModelListSchema,
+  OpenAIErrorSchema,
+  VideoCreateBodySchema,
+  VideoObjectSchema,
+} from "./schemas.js";
+
+type JsonSchema = Record<string, unknown>;
+
+interface Operation {
+  method: "get" | "post" | "delete";
+  path: string;
+  summary: string;
+  tag: string;
+  body?: { schema: z.ZodType; type: "application/json" | "multipart/form-data" | "json-or-multipart" };
+  ok: { status: number; schema?: z.ZodType; type?: string; description?: string };
+  errors?: number[];
+  legacy?: boolean;
+  params?: { name: string; in: "path" | "query" | "header"; description: string }[];
+  public?: boolean;
+}
+
+const idParam = (what: string) => [{ name: "id", in: "path" as const, description: `The ${what} id.` }];
+
+export const OPERATIONS: readonly Operation[] = [
+  {
+    method: "post",
+    path: "/image/generate",
+    summary: "Generate an image (storage-backend contract).",
+    tag: "Storage backend",
+    body: { schema: LegacyImageRequestSchema, type: "application/json" },
+    ok: { status: 200, schema: LegacyImageResponseSchema },
+    errors: [400, 401, 403, 413, 429, 500, 502],
+    legacy: true,
+  },
+  {
+    method: "post",
+    path: "/v1/images/generations",
+    summary: "Create images (OpenAI-compatible).",
+    tag: "OpenAI-compatible",
+    body: { schema: ImageGenerationBodySchema, type: "application/json" },
+    ok: { status: 200, schema: ImagesResponseSchema },
+    errors: [400, 401, 413, 429, 500, 502, 504],
+  },
+  {
+    method: "post",
+    path: "/v1/images/edits",
+    summary: "Edit images with an optional mask (OpenAI-compatible, multipart).",
+    tag: "OpenAI-compatible",
+    body: { schema: ImageEditFormSchema, type: "multipart/form-data" },
+    ok: { status: 200, schema: ImagesResponseSchema },
+    errors: [400, 401, 413, 415, 429, 500, 502, 504],
+  },
+  {
+    method: "post",
+    path: "/v1/images/variations",
+    summary: "Create variations of an image (OpenAI-compatible, multipart).",
+    tag: "OpenAI-compatible",
+    body: { schema: ImageVariationFormSchema, type: "multipart/form-data" },
+    ok: { status: 200, schema: ImagesResponseSchema },
+    errors: [400, 401, 413, 415, 429, 500, 502, 504],
+  },
+  {
+    method: "post",
+    path: "/v1/videos",
+    summary: "Start a video job (OpenAI-videos-compatible).",
+    tag: "OpenAI-compatible",
+    body: { schema: VideoCreateBodySchema, type: "json-or-multipart" },
+    ok: { status: 200, schema: VideoObjectSchema },
+    errors: [400, 401, 413, 429, 503],
+  },
+  { method: "get", path: "/v1/videos", summary: "List video jobs.", tag: "OpenAI-compatible", ok: { status: 200 }, errors: [401] },
+  {
+    method: "get",
+    path: "/v1/videos/{id}",
+    summary: "Retrieve a video job.",
+    tag: "OpenAI-compatible",
+    ok: { status: 200, schema: VideoObjectSchema },
+    errors: [401, 404],
+    params: idParam("video"),
+  },
+  {
+    method: "get",
+    path: "/v1/videos/{id}/content",
+    summary: "Download the finished video (streamed).",
+    tag: "OpenAI-compatible",
+    ok: { status: 200, type: "video/mp4", description: "The video bytes." },
+    errors: [400, 401, 404, 409],
+    params: [...idParam("video"), { name: "variant", in: "query", description: 'Only "video".' }],
+  },
+  {
+    method: "post",
+    path: "/v1/jobs",
+    summary: "Submit an image or video job; optional signed webhook on completion.",
+    tag: "Jobs",
+    body: { schema: JobCreateBodySchema, type: "application/json" },
+    ok: { status: 202, schema: JobSchema },
+    errors: [400, 401, 413, 429, 503],
+  },
+  { method: "get", path: "/v1/jobs/{id}", summary: "Read a job.", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
+  {
+    method: "get",
+    path: "/v1/jobs/{id}/events",
+    summary: "Server-Sent Events: queued, started, progress…, then completed / failed / cancelled. Past events are replayed.",
+    tag: "Jobs",
+    ok: { status: 200, type: "text/event-stream", description: "An SSE stream; `id` is the event sequence number (send Last-Event-ID to resume)." },
+    errors: [401, 404],
+    params: [...idParam("job"), { name: "Last-Event-ID", in: "header", description: "Resume after this event." }],
+  },
+  { method: "delete", path: "/v1/jobs/{id}", summary: "Cancel a job (the provider job is cancelled too).", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
+  { method: "get", path: "/v1/models", summary: "The model catalog: capabilities, prices, and configured routes.", tag: "Catalog", ok: { status: 200, schema: ModelListSchema }, errors: [401] },
+  { method: "get", path: "/healthz", summary: "Health of the gateway and its dependencies (storage, queue).", tag: "Operations", ok: { status: 200, schema: HealthSchema }, public: true },
+  { method: "get", path: "/metrics", summary: "Prometheus metrics.", tag: "Operations", ok: { status: 200, type: "text/plain", description: "Prometheus text format 0.0.4." }, public: true },
+  {
+    method: "get",
+    path: "/files/{key}",
+    summary: "A stored file, via a signed expiring URL (or the owner's credentials).",
+    tag: "Storage",
+    ok: { status: 200, type: "application/octet-stream", description: "The file." },
+    errors: [403, 404],
+    params: [
+      { name: "key", in: "path", description: "customers/{tenant}/assets/{image|video}/{uuid}.{ext}" },
+      { name: "expires", in: "query", description: "Unix seconds." },
+      { name: "sig", in: "query", description: "HMAC-SHA256 signature." },
+    ],
+    public: true,
+  },
+  { method: "get", path: "/openapi.json", summary: "This document.", tag: "Operations", ok: { status: 200 }, public: true },
+  { method: "get", path: "/docs", summary: "API reference page.", tag: "Operations", ok: { status: 200, type: "text/html" }, public: true },
+];
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Invalid request (the `param` / `field` names the offending field).",
+  401: "Missing or invalid credentials.",
+  403: "Forbidden.",
+  404: "Not found (including resources of another tenant).",
+  409: "Not ready.",
+  413: "Request body too large.",
+  415: "Unsupported content type.",
+  429: "Rate limited; see Retry-After.",
+  500: "Unexpected error (no internals are returned).",
+  502: "Provider or storage failure.",
+  503: "Shutting down or queue unavailable.",
+  504: "Provider timeout.",
+};
+
+/** The OpenAPI 3.1 document, generated from the zod schemas that validate requests. */
+export function buildOpenApi(info: { version: string; serverUrl?: string | undefined }): Record<string, unknown> {
+  const components: Record<string, JsonSchema> = {};
+  const ref = (schema: z.ZodType, io: "input" | "output"): JsonSchema => {
+    const json = z.toJSONSchema(schema, { unrepresentable: "any", io, target: "draft-2020-12" }) as JsonSchema;
+    delete json.$schema;
+    const id = (z.globalRegistry.get(schema) as { id?: string } | undefined)?.id;
+    if (!id) return json;
+    const defs = (json.$defs as Record<string, JsonSchema> | undefined) ?? {};
+    delete json.$defs;
+    delete json.id;
+    // A root with an id comes back as a $ref to its own entry in $defs.
+    const body = typeof json.$ref === "string" && json.$ref === `#/$defs/${id}` && defs[id] ? defs[id] : json;
+    for (const [k, v] of Object.entries(defs)) if (k !== id) components[k] ??= v;
+    components[id] = body;
+    return { $ref: `#/components/schemas/${id}` };
+  };
+  const rewriteDefs = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewriteDefs);
+    if (value && typeof value === "object") {
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [k, k === "$ref" && typeof v === "string" ? v.replace("#/$defs/", "#/components/schemas/") : rewriteDefs(v)]),
+      );
+    }
+    return value;
+  };
+
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const responses: Record<string, unknown> = {};
+    const okContent = op.ok.schema
+      ? { "application/json": { schema: ref(op.ok.schema, "output") } }
+      : op.ok.type
+        ? { [op.ok.type]: { schema: op.ok.type.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" } } }
+        : { "application/json": { schema: { type: "object" } } };
+    responses[String(op.ok.status)] = { description: op.ok.description ?? "OK", content: okContent };
+    const errorSchema = ref(op.legacy ? LegacyErrorSchema : OpenAIErrorSchema, "output");
+    for (const status of op.errors ?? []) {
+      responses[String(status)] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/json": { schema: errorSchema } } };
+    }
+    const operation: Record<string, unknown> = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${op.path.replace(/[{}]/g, "").replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}`,
+      responses,
+    };
+    if (op.params) {
+      operation.parameters = op.params.map((p) => ({ name: p.name, in: p.in, required: p.in === "path", description: p.description, schema: { type: "string" } }));
+    }
+    if (op.body) {
+      const schema = ref(op.body.schema, "input");
+      const content =
+        op.body.type === "json-or-multipart"
+          ? { "application/json": { schema }, "multipart/form-data": { schema } }
+          : { [op.body.type]: { schema } };
+      operation.requestBody = { required: true, content };
+    }
+    if (op.public) operation.security = [];
+    (paths[op.path] ??= {})[op.method] = operation;
+  }
+  return rewriteDefs({
+    openapi: "3.1.0",
+    info: {
+      title: "Tarash Gateway",
+      version: info.version,
+      description: "One API for AI image and video generation across providers. OpenAI-compatible endpoints, native async jobs, and the storage-backend contract.",
+    },
+    ...(info.serverUrl ? { servers: [{ url: info.serverUrl }] } : {}),
+    security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
+    paths,
+    components: {
+      schemas: components,
+      securitySchemes: {
+        bearerAuth: { type: "http", scheme: "bearer", description: "An API key or a JWT." },
+        apiKeyHeader: { type: "apiKey", in: "header", name: "x-api-key" },
+      },
+    },
+  }) as Record<string, unknown>;
+}

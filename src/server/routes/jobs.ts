@@ -1,0 +1,88 @@
+import type { Hono } from "hono";
+import { streamSSE } from "hono/streaming";
+import { ValidationError } from "../../core/errors.js";
+import { checkUrl } from "../../core/media/ssrf.js";
+import type { GenerationConfigInput } from "../../core/types.js";
+import { badRequest, notFound } from "../errors.js";
+import type { JobEvent } from "../jobs/queue.js";
+import { JobCreateBodySchema } from "../schemas.js";
+import { type AppEnv, type AppState, jobView, signedResult } from "../state.js";
+import { jsonBody } from "./shared.js";
+
+/** Native async jobs: submit, read, stream progress (SSE), cancel. */
+export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
+  app.post("/v1/jobs", async (c) => {
+    const body = await jsonBody(c, JobCreateBodySchema);
+    let config: GenerationConfigInput;
+    if (body.config) config = state.router.withGlobalMock(body.config);
+    else if (body.route !== undefined) {
+      if (!state.router.routeNames().includes(body.route)) {
+        throw badRequest(`unknown route ${JSON.stringify(body.route)}; configured: ${state.router.routeNames().join(", ") || "(none)"}`, "route");
+      }
+      config = state.router.resolve(body.route, body.kind);
+    } else config = state.router.resolve(body.model, body.kind);
+    try {
+      // Reject a bad request now rather than as a failed job later.
+      if (body.kind === "image") state.gateway.validateRequest(config, body.request as never);
+      else state.gateway.validateRequest(config, body.request as never, "video");
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        const field = error.field;
+        throw badRequest(error.message, field === undefined ? "request" : field === "config" || field.startsWith("config.") ? field : `request.${field}`);
+      }
+      throw error;
+    }
+    if (body.webhook) {
+      if (!body.webhook.secret && !state.config.webhooks.secret) {
+        throw badRequest("webhook.secret is required (or configure webhooks.secret on the gateway)", "webhook.secret");
+      }
+      const problem = checkUrl(new URL(body.webhook.url), {
+        allowPrivateNetwork: state.config.webhooks.allowPrivateNetwork,
+        allowedHosts: state.config.webhooks.allowedHosts,
+      });
+      if (problem) throw badRequest(`webhook.url refused: ${problem}`, "webhook.url");
+    }
+    const job = await state.queue.enqueue({
+      tenant: c.get("principal").tenant,
+      kind: body.kind,
+      config,
+      request: body.request,
+      webhook: body.webhook,
+    });
+    c.header("location", `/v1/jobs/${job.id}`);
+    return c.json(await jobView(state, job), 202);
+  });
+
+  app.get("/v1/jobs/:id", async (c) => {
+    const job = await state.queue.get(c.req.param("id"), c.get("principal").tenant);
+    if (!job) throw notFound("job");
+    return c.json(await jobView(state, job));
+  });
+
+  app.delete("/v1/jobs/:id", async (c) => {
+    const job = await state.queue.cancel(c.req.param("id"), c.get("principal").tenant, "cancelled by the client");
+    if (!job) throw notFound("job");
+    return c.json(await jobView(state, job));
+  });
+
+  app.get("/v1/jobs/:id/events", async (c) => {
+    const id = c.req.param("id");
+    const tenant = c.get("principal").tenant;
+    const last = Number(c.req.header("last-event-id") ?? c.req.query("after") ?? 0);
+    const abort = new AbortController();
+    const events = await state.queue.events(id, tenant, { afterSeq: Number.isFinite(last) ? last : 0, signal: abort.signal });
+    if (!events) throw notFound("job");
+    return streamSSE(c, async (sse) => {
+      sse.onAbort(() => abort.abort());
+      for await (const event of events) {
+        await sse.writeSSE({ event: event.type, id: String(event.seq), data: JSON.stringify(await eventData(state, id, tenant, event)) });
+      }
+    });
+  });
+}
+
+async function eventData(state: AppState, id: string, tenant: string, event: JobEvent): Promise<JobEvent> {
+  if (event.type !== "completed") return event;
+  const job = await state.queue.get(id, tenant);
+  return { ...event, result: (job && (await signedResult(state, job))) ?? event.result };
+}

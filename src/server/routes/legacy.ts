@@ -1,0 +1,59 @@
+import type { Hono } from "hono";
+import type { ImageGenerationRequest } from "../../core/types.js";
+import { ApiError } from "../errors.js";
+import { LegacyImageRequestSchema } from "../schemas.js";
+import type { AppEnv, AppState } from "../state.js";
+import { jsonBody } from "./shared.js";
+
+/** Settings that map onto library request fields; the rest go to the provider verbatim. */
+const MAPPED = new Set(["model", "width", "height", "quality", "style", "n", "seed", "negative_prompt", "aspect_ratio", "output_format"]);
+
+/**
+ * The storage-backend contract: `POST /image/generate`. The caller is a backend acting for a customer;
+ * outputs land under `customers/{customer_id}/...` when `save_to_db` is true.
+ */
+export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
+  app.post("/image/generate", async (c) => {
+    const body = await jsonBody(c, LegacyImageRequestSchema);
+    const principal = c.get("principal");
+    const customer = String(body.customer_id);
+    if (!principal.service && principal.tenant !== customer) {
+      throw new ApiError(403, "this credential may not act for that customer_id", { param: "customer_id", code: "forbidden" });
+    }
+    const s = body.settings.image;
+    const extra = Object.fromEntries(Object.entries(s).filter(([k, v]) => !MAPPED.has(k) && v !== undefined));
+    const request: ImageGenerationRequest = {
+      prompt: body.prompt,
+      ...(s.width !== undefined || s.height !== undefined ? { size: `${s.width ?? s.height}x${s.height ?? s.width}` } : {}),
+      ...(s.quality !== undefined ? { quality: s.quality } : {}),
+      ...(s.style !== undefined ? { style: s.style } : {}),
+      ...(s.n !== undefined ? { n: s.n } : {}),
+      ...(s.seed !== undefined ? { seed: s.seed } : {}),
+      ...(s.negative_prompt !== undefined ? { negativePrompt: s.negative_prompt } : {}),
+      ...(s.aspect_ratio !== undefined ? { aspectRatio: s.aspect_ratio } : {}),
+      ...(s.output_format !== undefined ? { outputFormat: s.output_format } : {}),
+      ...(Object.keys(extra).length ? { extraParams: extra } : {}),
+    };
+    const config = state.router.resolve(s.model, "image");
+    const { response } = await state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal });
+    const image = response.images[0]!;
+    c.header("x-request-id", response.requestId);
+    return c.json({
+      success: true,
+      code: 200,
+      data: {
+        image_url: image.url,
+        provider: response.provider,
+        model: response.model,
+        settings: {
+          ...s,
+          model: response.model,
+          width: image.width ?? s.width,
+          height: image.height ?? s.height,
+          ...(response.cost ? { cost_usd: response.cost.amountUsd } : {}),
+          ...(response.warnings.length ? { warnings: response.warnings } : {}),
+        },
+      },
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import type { Hono } from "hono";
+import type { ModelCapability } from "../../core/capabilities.js";
+import { ApiError, notFound } from "../errors.js";
+import { renderDocs } from "../docs-page.js";
+import { buildOpenApi } from "../openapi.js";
+import type { AppEnv, AppState } from "../state.js";
+import { tenantOfKey } from "../storage/storage.js";
+
+export const VERSION = "0.1.0";
+
+function modelEntry(cap: ModelCapability) {
+  const { provider, model, kind, price, adapterHints: _hints, ...capabilities } = cap;
+  return { id: `${provider}/${model}`, object: "model", owned_by: provider, kind, provider, model, capabilities, price: price ?? null };
+}
+
+/** Catalog, health, metrics, OpenAPI, docs. */
+export function metaRoutes(app: Hono<AppEnv>, state: AppState): void {
+  app.get("/v1/models", (c) => {
+    const kind = c.req.query("kind");
+    const provider = c.req.query("provider");
+    const models = state.gateway.listModels({
+      ...(kind === "image" || kind === "video" ? { kind } : {}),
+      ...(provider ? { provider } : {}),
+    });
+    const routes = Object.entries(state.config.routes).map(([id, r]) => ({
+      id,
+      model: r.model,
+      fallbacks: (r.fallbacks ?? []).map((f) => (typeof f === "string" ? f : f.model)),
+      description: r.description ?? null,
+    }));
+    return c.json({ object: "list", data: models.map(modelEntry), routes });
+  });
+
+  app.get("/healthz", async (c) => {
+    const [storage, queue] = await Promise.all([state.storage.health(), state.queue.health()]);
+    const ok = storage.ok && queue.ok && !state.draining;
+    return c.json(
+      {
+        status: ok ? "ok" : "degraded",
+        uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000),
+        ...(state.draining ? { draining: true } : {}),
+        dependencies: {
+          storage: { ok: storage.ok, kind: state.storage.kind, ...(storage.detail ? { detail: storage.detail } : {}) },
+          queue: { ok: queue.ok, kind: state.queue.kind, ...(queue.detail ? { detail: queue.detail } : {}) },
+        },
+      },
+      ok ? 200 : 503,
+    );
+  });
+
+  app.get("/metrics", async (c) => {
+    const text = state.metrics.render(await state.queue.counts());
+    return c.body(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+  });
+
+  let openapi: Record<string, unknown> | undefined;
+  const document = () => (openapi ??= buildOpenApi({ version: VERSION, serverUrl: state.config.server.publicUrl }));
+  app.get("/openapi.json", (c) => c.json(document()));
+  app.get("/docs", (c) => c.html(renderDocs(document() as Parameters<typeof renderDocs>[0])));
+
+  app.get("/files/*", async (c) => {
+    const encoded = c.req.path.slice("/files/".length);
+    let key: string;
+    try {
+      key = encoded.split("/").map(decodeURIComponent).join("/");
+    } catch {
+      throw notFound("file");
+    }
+    const owner = tenantOfKey(key);
+    if (!owner) throw notFound("file");
+    const sig = c.req.query("sig");
+    const expires = c.req.query("expires");
+    if (sig !== undefined || expires !== undefined) {
+      const verdict = state.signer.verify(key, expires, sig);
+      if (verdict === "expired") throw new ApiError(403, "the file link has expired", { code: "url_expired" });
+      if (verdict !== "ok") throw new ApiError(403, "the file link signature is invalid", { code: "invalid_signature" });
+    } else {
+      // Without a signature, the owner's credentials open the file; anyone else sees nothing.
+      const principal = await state.auth.authenticate(c.req.raw.headers);
+      if (!principal.service && principal.tenant !== owner) throw notFound("file");
+      if (principal.via === "anonymous" && state.auth.required) throw notFound("file");
+    }
+    const object = await state.storage.get(key);
+    if (!object) throw notFound("file");
+    return new Response(object.body, {
+      headers: {
+        "content-type": object.mediaType,
+        "content-length": String(object.size),
+        "cache-control": "private, max-age=300",
+        "x-content-type-options": "nosniff",
+      },
+    });
+  });
+}

@@ -1,0 +1,107 @@
+import { z } from "zod";
+import type { GenerationConfigInput, MediaKind } from "../core/types.js";
+import { MockConfigSchema, VALIDATION_MODES } from "../core/schemas.js";
+import type { RouteConfig, ServerConfig } from "./config.js";
+
+/**
+ * Turns what a caller names (`model`: a route name, an alias, `provider/model`, or nothing) into the
+ * library config to run, with the route's retries and fallback chain.
+ */
+
+type RouteTarget = Omit<RouteConfig, "fallbacks" | "description">;
+
+function fromTarget(t: RouteTarget): GenerationConfigInput {
+  return {
+    model: t.model,
+    provider: t.provider,
+    maxRetries: t.retries,
+    timeoutMs: t.timeoutMs,
+    pollIntervalMs: t.pollIntervalMs,
+    validation: t.validation,
+    providerConfig: t.providerConfig,
+    mock: t.mock,
+  };
+}
+
+function strip<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+export class Router {
+  constructor(private readonly config: ServerConfig) {}
+
+  /** Names clients may use as `model`: configured routes. */
+  routeNames(): string[] {
+    return Object.keys(this.config.routes);
+  }
+
+  private fromRoute(name: string, depth: number): GenerationConfigInput {
+    const route = this.config.routes[name]!;
+    const cfg = strip(fromTarget(route));
+    // A route whose model names another route takes that route's target and chain.
+    if (depth < 8 && this.config.routes[route.model] && route.model !== name) {
+      const inner = this.fromRoute(route.model, depth + 1);
+      return strip({ ...inner, ...cfg, model: inner.model, provider: cfg.provider ?? inner.provider, fallbacks: [...(inner.fallbacks ?? []), ...this.fallbacks(route, depth)] });
+    }
+    const fallbacks = this.fallbacks(route, depth);
+    return fallbacks.length ? { ...cfg, fallbacks } : cfg;
+  }
+
+  private fallbacks(route: RouteConfig, depth: number): GenerationConfigInput[] {
+    return (route.fallbacks ?? []).map((f) => {
+      if (typeof f !== "string") return strip(fromTarget(f));
+      return this.config.routes[f] && depth < 8 ? this.fromRoute(f, depth + 1) : { model: f };
+    });
+  }
+
+  /** The config chain for a request's `model` (or the default route of `kind`). */
+  resolve(model: string | undefined, kind: MediaKind): GenerationConfigInput {
+    const name = model ?? this.config.defaultRoutes[kind];
+    const base = this.config.routes[name] ? this.fromRoute(name, 0) : { model: name };
+    return this.withGlobalMock(base);
+  }
+
+  /** A client-supplied config (native jobs API) with the gateway's mock mode applied. */
+  withGlobalMock(config: GenerationConfigInput): GenerationConfigInput {
+    const mock = this.config.mock;
+    if (!mock?.enabled) return config;
+    const apply = (c: GenerationConfigInput): GenerationConfigInput => ({
+      ...c,
+      mock: c.mock ?? mock,
+      fallbacks: c.fallbacks?.map(apply),
+    });
+    return strip(apply(config));
+  }
+}
+
+const clientConfigShape = {
+  provider: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  timeoutMs: z.number().int().positive().max(24 * 3600_000).optional(),
+  pollIntervalMs: z.number().int().min(0).max(600_000).optional(),
+  maxPollAttempts: z.number().int().positive().optional(),
+  maxRetries: z.number().int().min(0).max(10).optional(),
+  validation: z.enum(VALIDATION_MODES).optional(),
+  mock: MockConfigSchema.optional(),
+};
+
+export interface ClientConfig {
+  provider?: string | undefined;
+  model?: string | undefined;
+  timeoutMs?: number | undefined;
+  pollIntervalMs?: number | undefined;
+  maxPollAttempts?: number | undefined;
+  maxRetries?: number | undefined;
+  validation?: "strict" | "coerce" | undefined;
+  mock?: z.input<typeof MockConfigSchema> | undefined;
+  fallbacks?: ClientConfig[] | undefined;
+}
+
+/**
+ * The library config a caller of the native jobs API may send. Fields that would let a caller redirect
+ * the gateway's own provider credentials (`baseUrl`, `headers`, `providerConfig`, `apiKey`) are not
+ * accepted: those belong to the gateway's configuration.
+ */
+export const ClientConfigSchema: z.ZodType<ClientConfig> = z.lazy(() =>
+  z.object({ ...clientConfigShape, fallbacks: z.array(ClientConfigSchema).max(8).optional() }).strict(),
+).meta({ id: "ClientConfig", description: "A library config chain (no keys, base URLs or headers)." });

@@ -1,0 +1,87 @@
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { randomUUID } from "node:crypto";
+import type { UrlSigner } from "./signing.js";
+import { type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
+
+export interface LocalStorageOptions {
+  /** Root directory; created on first write. */
+  dir: string;
+  signer: UrlSigner;
+  /** Origin of this gateway (it may only be known after listen), e.g. http://127.0.0.1:8787 */
+  baseUrl: () => string;
+  defaultTtlSeconds: number;
+}
+
+/**
+ * Files under a directory, served back by the gateway at `GET /files/{key}?expires=&sig=`. Writes go to
+ * a temporary file first and are renamed into place, so a reader never sees half a file.
+ */
+export class LocalStorage implements Storage {
+  readonly kind = "local";
+  private readonly root: string;
+
+  constructor(private readonly options: LocalStorageOptions) {
+    this.root = resolve(options.dir);
+  }
+
+  private pathOf(key: string): string {
+    const full = resolve(this.root, key);
+    if (!full.startsWith(this.root + sep) || key.includes("\0")) throw new Error("storage key escapes the storage root");
+    return full;
+  }
+
+  async put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, _meta: { mediaType: string }): Promise<{ key: string; size: number }> {
+    const target = this.pathOf(key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = join(dirname(target), `.${randomUUID()}.part`);
+    try {
+      if (body instanceof Uint8Array) await writeFile(tmp, body);
+      else await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), createWriteStream(tmp));
+      await rename(tmp, target);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+    return { key, size: (await stat(target)).size };
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    let path: string;
+    try {
+      path = this.pathOf(key);
+    } catch {
+      return undefined;
+    }
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    const body = Readable.toWeb(createReadStream(path)) as unknown as ReadableStream<Uint8Array>;
+    return { body, size: info.size, mediaType: mediaTypeOfKey(key) };
+  }
+
+  async url(key: string, options: { expiresInSeconds?: number | undefined } = {}): Promise<string> {
+    const expires = Math.floor(Date.now() / 1000) + (options.expiresInSeconds ?? this.options.defaultTtlSeconds);
+    const path = key.split("/").map(encodeURIComponent).join("/");
+    return `${this.options.baseUrl()}/files/${path}?expires=${expires}&sig=${this.options.signer.sign(key, expires)}`;
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async health(): Promise<{ ok: boolean; detail?: string | undefined }> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      const probe = join(this.root, `.health-${randomUUID()}`);
+      await writeFile(probe, "ok");
+      await rm(probe, { force: true });
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, detail: `cannot write to the storage directory: ${(error as NodeJS.ErrnoException).code ?? "error"}` };
+    }
+  }
+}
