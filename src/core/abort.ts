@@ -36,10 +36,11 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Settle with `promise`, or reject with the abort reason the moment `signal` aborts. It guarantees a
- * prompt cancel even when a user-registered adapter ignores its signal.
+ * Settle with `promise`, or reject with the abort reason once `signal` aborts: at once, or after at most
+ * `graceMs` while the promise winds down. It guarantees a prompt cancel even when a user-registered
+ * adapter ignores its signal.
  */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, graceMs = 0): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => {});
     return Promise.reject(abortError(signal));
@@ -47,7 +48,14 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       promise.catch(() => {});
-      reject(abortError(signal));
+      if (graceMs <= 0) return reject(abortError(signal));
+      // Give a cooperative adapter a moment to cancel the provider job (its poll wakes at once and calls
+      // the cancel endpoint), so the job is stopped before the caller moves on; never wait longer.
+      const timer = setTimeout(() => reject(abortError(signal)), graceMs);
+      promise.finally(() => {
+        clearTimeout(timer);
+        reject(abortError(signal));
+      }).catch(() => {});
     };
     signal.addEventListener("abort", onAbort, { once: true });
     promise.then(

@@ -29,6 +29,8 @@ export type PriceBasis =
       byResolution?: Record<string, number>;
       /** Per-second price when audio is generated, if different. */
       withAudioUsd?: number;
+      /** Per-second price when audio is explicitly off, for models that generate it by default. */
+      withoutAudioUsd?: number;
     }
   | { unit: "megapixel"; usd: number };
 

@@ -3,6 +3,7 @@ import { parseSize } from "./sizes.js";
 import type { Cost, NormalizedImageRequest, NormalizedVideoRequest, Usage } from "./types.js";
 
 const round = (usd: number) => Math.round(usd * 1_000_000) / 1_000_000;
+const MEGAPIXEL = 1024 * 1024;
 
 function imageUnitPrice(price: Extract<PriceBasis, { unit: "image" }>, req: NormalizedImageRequest, cap: ModelCapability): number {
   const quality = req.quality ?? cap.defaultQuality;
@@ -37,7 +38,9 @@ export function estimateImageCost(cap: ModelCapability | undefined, req: Normali
       };
     case "megapixel": {
       const d = parseSize(req.size ?? "1024x1024") ?? { width: 1024, height: 1024 };
-      return { amountUsd: round(n * Math.max(1, Math.ceil((d.width * d.height) / 1e6)) * price.usd), basis: "per_megapixel", estimated: true };
+      // Providers bill megapixels of 1024² pixels, rounded up: 1024×1024 is one, 1920×1080 is two.
+      const mp = Math.max(1, Math.ceil((d.width * d.height) / MEGAPIXEL - 1e-9));
+      return { amountUsd: round(n * mp * price.usd), basis: "per_megapixel", estimated: true };
     }
     case "second":
       return undefined;
@@ -51,9 +54,17 @@ export function estimateVideoCost(cap: ModelCapability | undefined, req: Normali
   if (seconds === undefined) return undefined;
   const perSecond =
     (req.generateAudio && price.withAudioUsd !== undefined ? price.withAudioUsd : undefined) ??
+    (req.generateAudio === false && price.withoutAudioUsd !== undefined ? price.withoutAudioUsd : undefined) ??
     (req.resolution ? price.byResolution?.[req.resolution] : undefined) ??
     price.usd;
   return { amountUsd: round(seconds * perSecond * (req.numberOfVideos ?? 1)), basis: "per_second", estimated: true };
+}
+
+/** Per-second cost from the seconds a provider reported (e.g. a job resumed without its request). */
+export function costFromVideoUsage(cap: ModelCapability | undefined, usage: Usage | undefined): Cost | undefined {
+  const price = cap?.price;
+  if (!price || price.unit !== "second" || usage?.seconds === undefined) return undefined;
+  return { amountUsd: round(usage.seconds * price.usd), basis: "per_second", estimated: true };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createContext } from "./context.js";
-import { estimateVideoCost } from "./cost.js";
+import { costFromVideoUsage, estimateVideoCost } from "./cost.js";
+import { openOutput } from "./download-media.js";
 import { CancelledError, GenerationFailedError, ValidationError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { sniffMediaType } from "./media/sniff.js";
@@ -20,18 +21,40 @@ import type {
 } from "./types.js";
 import { parseVideoRequest } from "./validate.js";
 
-async function toVideos(core: GatewayCore, result: AdapterVideoResult, requestId: string): Promise<GeneratedVideo[]> {
+/**
+ * Outputs as the user sees them. Bytes become a data: URL or a stored object; with storage on, URL
+ * outputs are streamed into it (with the provider's key where needed), so the returned URL works as is.
+ */
+async function toVideos(
+  core: GatewayCore,
+  result: AdapterVideoResult,
+  requestId: string,
+  ids: { provider: string; defaultDuration?: number | undefined; signal?: AbortSignal | undefined },
+): Promise<GeneratedVideo[]> {
   const out: GeneratedVideo[] = [];
+  const storage = core.options.storage;
   for (const v of result.videos) {
-    let url = v.url;
+    let url = v.url!;
     let mediaType = v.mediaType ?? "video/mp4";
+    let requiresProviderAuth = v.downloadHeaders !== undefined && Object.keys(v.downloadHeaders).length > 0;
     if (v.data) {
       mediaType = sniffMediaType(v.data) ?? mediaType;
-      url = core.options.storage
-        ? (await core.options.storage.put({ data: v.data, mediaType, kind: "video", requestId, index: out.length })).url
+      url = storage
+        ? (await storage.put({ data: v.data, mediaType, kind: "video", requestId, index: out.length })).url
         : toDataUrl({ data: v.data, mediaType });
+    } else if (storage && !url.startsWith("data:") && /^https?:/i.test(url)) {
+      const opened = await openOutput(core, url, ids.provider, undefined, ids.signal, v.downloadHeaders);
+      url = (await storage.put({ data: opened.body, mediaType, kind: "video", requestId, index: out.length })).url;
+      requiresProviderAuth = false;
     }
-    out.push({ url: url!, mediaType, durationSeconds: v.durationSeconds, width: v.width, height: v.height });
+    out.push({
+      url,
+      mediaType,
+      durationSeconds: v.durationSeconds ?? ids.defaultDuration,
+      width: v.width,
+      height: v.height,
+      ...(requiresProviderAuth ? { requiresProviderAuth: true } : {}),
+    });
   }
   return out;
 }
@@ -93,7 +116,11 @@ export async function generateVideoWith(
     options,
     async attempt({ ctx, adapter, call }, metadata, requestId) {
       const result = checkResult(call.provider, await runJob(ctx, adapter, call.request));
-      const videos = await toVideos(core, result, requestId);
+      const videos = await toVideos(core, result, requestId, {
+        provider: call.provider,
+        defaultDuration: call.request.durationSeconds,
+        signal: ctx.signal,
+      });
       await ctx.progress({ status: "completed", progressPercent: 100 });
       return {
         requestId,
@@ -231,7 +258,7 @@ export async function getVideoStatusWith(core: GatewayCore, jobId: string, confi
   switch (state.status) {
     case "completed": {
       const result = checkResult(ref.p, state.result);
-      const videos = await toVideos(core, result, ctx.requestId);
+      const videos = await toVideos(core, result, ctx.requestId, { provider: ref.p });
       return {
         ...base,
         status: "completed",
@@ -246,7 +273,7 @@ export async function getVideoStatusWith(core: GatewayCore, jobId: string, confi
           videos,
           warnings: result.warnings ?? [],
           usage: result.usage,
-          cost: videoCost(result, undefined),
+          cost: videoCost(result, costFromVideoUsage(core.registry.getModel(ref.p, ref.m), result.usage)),
           isMock: ref.mock === 1,
           rawResponse: redact(result.rawResponse),
           executionMetadata: { totalAttempts: 1, successfulAttempt: 1, fallbackTriggered: false, configsInChain: 1, attempts: [] },

@@ -22,6 +22,8 @@ const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_RETRY_BASE_MS = 500;
 const DEFAULT_RETRY_MAX_MS = 8_000;
 const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+/** How long an aborted attempt may take to cancel its provider job before the caller gets CancelledError. */
+const ABORT_GRACE_MS = 2_000;
 
 export function newRequestId(): string {
   return `req_${randomUUID().replace(/-/g, "")}`;
@@ -196,7 +198,7 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
           warnings,
         });
         const pending = spec.attempt({ ctx, adapter, call: { ...call, warnings } }, () => metadata(attemptNo), requestId);
-        const result = await raceAbort(pending, attemptSig);
+        const result = await raceAbort(pending, attemptSig, ABORT_GRACE_MS);
         record(attempts, { index, provider: call.provider, model: call.model, startedAt });
         // The response was built before this attempt was recorded; give it the final metadata.
         (result as { executionMetadata?: ExecutionMetadata }).executionMetadata = metadata(attemptNo);

@@ -38,6 +38,11 @@ export async function poll<T>(options: PollOptions<T>): Promise<T> {
   const maxInterval = Math.max(options.intervalMs, options.maxIntervalMs ?? DEFAULT_MAX_INTERVAL_MS);
   let interval = options.intervalMs;
   let lastStatus: string | undefined;
+  let gaveUp = false;
+  const giveUp = (message: string) => {
+    gaveUp = true;
+    return new TimeoutError(message);
+  };
   try {
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(signal);
@@ -51,19 +56,21 @@ export async function poll<T>(options: PollOptions<T>): Promise<T> {
         }
       }
       if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) {
-        throw new TimeoutError(`${what} did not finish after ${attempt} status checks (maxPollAttempts)`);
+        throw giveUp(`${what} did not finish after ${attempt} status checks (maxPollAttempts)`);
       }
       let wait = step.retryAfterMs ?? interval;
       if (options.deadline !== undefined) {
         const left = options.deadline - Date.now();
-        if (left <= 0) throw new TimeoutError(`${what} did not finish before the deadline`);
+        if (left <= 0) throw giveUp(`${what} did not finish before the deadline`);
         wait = Math.min(wait, left);
       }
       await sleep(wait, signal);
       interval = Math.min(maxInterval, Math.round(interval * backoff));
     }
   } catch (error) {
-    if (signal?.aborted && options.onCancel) {
+    // Stop the provider's job when we stop waiting for it: on abort and on our own deadline or attempt
+    // limit alike, so a job we gave up on does not keep running (and billing).
+    if ((gaveUp || signal?.aborted) && options.onCancel) {
       await options.onCancel().catch(() => {
         // Cancelling is a courtesy to the provider; the caller's cancel has already taken effect.
       });

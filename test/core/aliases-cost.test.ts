@@ -66,6 +66,18 @@ describe("cost", () => {
     assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 8, generateAudio: true })?.amountUsd, 3.2);
     assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 4, resolution: "1080p", numberOfVideos: 2 })?.amountUsd, 2.4);
   });
+  it("bills megapixels of 1024² pixels, rounded up", () => {
+    const flux: ModelCapability = { provider: "fal", model: "f", kind: "image", sizeConstraints: {}, price: { unit: "megapixel", usd: 0.025 } };
+    assert.equal(estimateImageCost(flux, { prompt: "x", size: "1024x1024", n: 2 })?.amountUsd, 0.05);
+    assert.equal(estimateImageCost(flux, { prompt: "x", size: "1920x1080" })?.amountUsd, 0.05);
+  });
+
+  it("prices video without audio where the model has a cheaper silent rate", () => {
+    const veo: ModelCapability = { provider: "google", model: "veo", kind: "video", durations: [8], price: { unit: "second", usd: 0.4, withoutAudioUsd: 0.2 } };
+    assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 8, generateAudio: false })?.amountUsd, 1.6);
+    assert.equal(estimateVideoCost(veo, { prompt: "x", durationSeconds: 8 })?.amountUsd, 3.2);
+  });
+
   it("sums split calls instead of overwriting, and is unknown if any part is unknown", () => {
     assert.equal(sumCosts([{ amountUsd: 0.04, basis: "per_image", estimated: false }, { amountUsd: 0.04, basis: "per_image", estimated: true }])?.amountUsd, 0.08);
     assert.equal(sumCosts([{ amountUsd: 0.04, basis: "per_image", estimated: false }, undefined]), undefined);

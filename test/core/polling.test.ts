@@ -53,6 +53,17 @@ describe("poll", () => {
     assert.equal(calls, 3);
   });
 
+  it("cancels the provider job when it gives up on its own limits, not only on abort", async () => {
+    let cancelled = 0;
+    await assert.rejects(
+      poll({ intervalMs: 1, maxAttempts: 2, onCancel: async () => void cancelled++, check: async () => ({ done: false }) }),
+      TimeoutError,
+    );
+    assert.equal(cancelled, 1);
+    await assert.rejects(poll({ intervalMs: 1, onCancel: async () => void cancelled++, check: async () => Promise.reject(new Error("job failed")) }), /job failed/);
+    assert.equal(cancelled, 1, "a failed job is not cancelled");
+  });
+
   it("gives up at the deadline", async () => {
     await assert.rejects(poll({ intervalMs: 30, deadline: Date.now() + 80, check: async () => ({ done: false }) }), TimeoutError);
   });

@@ -274,11 +274,15 @@ export async function waitForPrediction(ctx: AdapterContext, created: Prediction
       // The create response is the first status; later ones come from urls.get.
       check: async (attempt) => step(attempt === 1 ? created : await getPrediction(ctx, latest)),
       onCancel: async () => {
-        if (!finished) await cancelPrediction(ctx, latest);
+        if (finished) return;
+        finished = true;
+        await cancelPrediction(ctx, latest);
       },
     });
   } catch (error) {
+    // Any other way out of polling (a failed status read, say) abandons the prediction too: stop it.
     if (!finished && !ctx.signal.aborted) {
+      finished = true;
       await cancelPrediction(ctx, latest).catch(() => {
         // The prediction may already be gone; the original error is what the caller needs.
       });
