@@ -88,5 +88,5 @@ export async function imageCommand(argv: string[], gateway: Gateway, run: RunCon
   const config = configFromFlags(v);
   const response = await gateway.generateImage(config, request, { signal: run.signal, onProgress: (u) => run.terminal.status(u) });
   run.terminal.done();
-  return printSummary(run, response, response.images, v.out, Boolean(v.json));
+  return printSummary(run, gateway, config, response, v.out, Boolean(v.json));
 }

@@ -3,6 +3,7 @@ import { TarashError, ValidationError } from "../core/errors.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { IMAGE_HELP, imageCommand } from "./image.js";
 import { MODELS_HELP, modelsCommand } from "./models.js";
+import { VIDEO_HELP, videoCommand } from "./video.js";
 import type { RunContext } from "./run.js";
 import { createTerminal } from "./terminal.js";
 
@@ -12,6 +13,7 @@ Usage: tarash <command> [options]
 
 Commands
   image "<prompt>"   generate images                 (tarash image --help)
+  video "<prompt>"   generate videos; submit, status, cancel, download jobs  (tarash video --help)
   models             list models and prices          (tarash models --help)
   serve              run the gateway service (HTTP)  (tarash serve --help)
 
@@ -28,6 +30,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   image: { help: IMAGE_HELP, run: (argv, r) => imageCommand(argv, createGateway({ logLevel: logLevel(argv) }), r) },
+  video: { help: VIDEO_HELP, run: (argv, r) => videoCommand(argv, createGateway({ logLevel: logLevel(argv) }), r) },
   models: { help: MODELS_HELP, run: (argv, r) => modelsCommand(argv, createGateway({ logLevel: "silent" }), r) },
   // The server loads only when asked for, so `tarash image` starts fast.
   serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },

@@ -1,9 +1,14 @@
-import { sniffMediaType, readImageDimensions } from "../core/media/sniff.js";
-import { parseDataUrl } from "../core/media/tools.js";
-import type { GeneratedImage, GeneratedVideo, ImageGenerationResponse, VideoGenerationResponse } from "../core/types.js";
-import { formatBytes, outputPath, saveUrl } from "./files.js";
-import type { Terminal } from "./terminal.js";
 import { readFile } from "node:fs/promises";
+import type { Gateway } from "../core/gateway.js";
+import { readImageDimensions } from "../core/media/sniff.js";
+import type { GeneratedImage, GeneratedVideo, GenerationConfigInput, ImageGenerationResponse, VideoGenerationResponse } from "../core/types.js";
+import type { Terminal } from "./terminal.js";
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
 
 export interface RunContext {
   terminal: Terminal;
@@ -19,27 +24,30 @@ async function dimensions(path: string, media: GeneratedImage | GeneratedVideo):
   return d ? `${d.width}×${d.height}` : "";
 }
 
-/** Write every output, then print the summary (or the JSON response on stdout with --json). */
+/**
+ * Write every output (streamed, with the provider key where an output needs it), then print the summary,
+ * or the JSON response on stdout with --json.
+ */
 export async function printSummary(
   run: RunContext,
+  gateway: Gateway,
+  config: GenerationConfigInput,
   response: ImageGenerationResponse | VideoGenerationResponse,
-  outputs: (GeneratedImage | GeneratedVideo)[],
   out: string | undefined,
   json: boolean,
 ): Promise<number> {
-  const stem = `${response.provider}-${response.requestId.slice(4, 12)}`;
-  const files: { path: string; bytes: number; dims: string }[] = [];
-  for (const [i, media] of outputs.entries()) {
-    const mediaType = media.url.startsWith("data:") ? (sniffMediaType(parseDataUrl(media.url, "url").data) ?? media.mediaType) : media.mediaType;
-    const path = await outputPath(out, i, outputs.length, mediaType, stem);
-    const bytes = await saveUrl(media.url, path, run.signal);
-    files.push({ path, bytes, dims: await dimensions(path, media) });
-  }
+  const outputs: (GeneratedImage | GeneratedVideo)[] = "images" in response ? response.images : response.videos;
+  const saved = await gateway.downloadMedia(response, { to: out ?? ".", config, signal: run.signal });
+  const files = await Promise.all(
+    saved.map(async (f, i) => ({ path: f.path!, bytes: f.bytes, dims: await dimensions(f.path!, outputs[i]!) })),
+  );
   if (json) {
     const trimmed = {
       ...response,
       files: files.map((f) => f.path),
       images: "images" in response ? response.images.map((img, i) => ({ ...img, url: img.url.startsWith("data:") ? files[i]?.path : img.url })) : undefined,
+      videos: "videos" in response ? response.videos.map((v, i) => ({ ...v, url: v.url.startsWith("data:") ? files[i]?.path : v.url })) : undefined,
+      video: undefined,
       rawResponse: undefined,
     };
     run.stdout(`${JSON.stringify(trimmed, null, 2)}\n`);
