@@ -1,7 +1,7 @@
 import { createContext } from "./context.js";
 import { costFromVideoUsage, estimateVideoCost } from "./cost.js";
 import { openOutput } from "./download-media.js";
-import { CancelledError, GenerationFailedError, ValidationError } from "./errors.js";
+import { CancelledError, GenerationFailedError, RateLimitError, ValidationError, isRetryableError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { sniffMediaType } from "./media/sniff.js";
 import { toDataUrl } from "./media/tools.js";
@@ -59,7 +59,9 @@ async function toVideos(
   return out;
 }
 
-/** Submit, then poll the provider job to completion; cancel it on abort. */
+const MAX_STATUS_READ_FAILURES = 4;
+
+/** Submit, then poll the provider job to completion; cancel it on abort or when we give up on it. */
 async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: NormalizedVideoRequest): Promise<AdapterVideoResult> {
   if (adapter.generateVideo) return adapter.generateVideo(ctx, request);
   const { submitVideo, getVideoStatus, cancelVideo } = adapter;
@@ -67,13 +69,25 @@ async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: No
     throw new ValidationError(`${ctx.provider} does not generate video`, { issues: [{ field: "provider", message: "no video support" }] });
   }
   const { providerJobId } = await submitVideo.call(adapter, ctx, request);
+  let readFailures = 0;
   await ctx.progress({ status: "queued", message: `submitted as ${providerJobId}` });
   return ctx.poll({
     what: `${ctx.provider} video job ${providerJobId}`,
     intervalMs: ctx.pollIntervalMs,
     onCancel: cancelVideo ? () => cancelVideo.call(adapter, ctx, providerJobId) : undefined,
     async check() {
-      const state = await getVideoStatus.call(adapter, ctx, providerJobId);
+      let state: VideoJobState;
+      try {
+        state = await getVideoStatus.call(adapter, ctx, providerJobId);
+        readFailures = 0;
+      } catch (error) {
+        // A blip while reading the status must not fail the attempt: a retry would submit (and bill)
+        // the job again. Read again a few times; the job itself is fine.
+        if (isRetryableError(error) && !ctx.signal.aborted && ++readFailures < MAX_STATUS_READ_FAILURES) {
+          return { done: false, retryAfterMs: error instanceof RateLimitError ? error.retryAfterMs : undefined };
+        }
+        throw error;
+      }
       switch (state.status) {
         case "completed":
           return { done: true, value: state.result };

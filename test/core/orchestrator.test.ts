@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   CancelledError,
   ContentModerationError,
+  HTTPError,
   RateLimitError,
   TimeoutError,
   ValidationError,
@@ -172,6 +173,29 @@ describe("orchestrator", () => {
       { prompt: "p", size: "32x32" },
     );
     assert.deepEqual(res.executionMetadata.attempts.map((a) => a.errorType ?? a.status), ["RateLimitError", "ValidationError", "success"]);
+  });
+
+  it("re-reads a video job's status after a transient failure instead of submitting it again", async () => {
+    const gw = createGateway(quiet);
+    let submits = 0;
+    let reads = 0;
+    gw.registerProvider({
+      id: "jobs",
+      models: [{ provider: "jobs", model: "v", kind: "video" }],
+      async submitVideo() {
+        submits++;
+        return { providerJobId: "job-1" };
+      },
+      async getVideoStatus() {
+        reads++;
+        if (reads <= 2) throw new HTTPError("status read failed", { statusCode: 503 });
+        return { status: "completed", result: { videos: [{ url: "https://cdn.example/v.mp4" }], rawResponse: {} } };
+      },
+    });
+    const res = await gw.generateVideo({ provider: "jobs", model: "v", pollIntervalMs: 1 }, { prompt: "p" });
+    assert.equal(submits, 1);
+    assert.equal(reads, 3);
+    assert.equal(res.executionMetadata.totalAttempts, 1);
   });
 
   it("rejects invalid configs naming the field", async () => {
