@@ -9,7 +9,11 @@ import { startFakeServer } from "../helpers/fake-server.js";
  */
 export const FAL_KEY = "test-key-1234567890";
 
-type Check = (value: unknown) => string | undefined;
+export type Check = (value: unknown) => string | undefined;
+export interface FalSchema {
+  fields: Record<string, Check>;
+  required?: string[];
+}
 
 const PRESETS: Record<string, [number, number]> = {
   square_hd: [1024, 1024],
@@ -20,16 +24,16 @@ const PRESETS: Record<string, [number, number]> = {
   landscape_16_9: [1024, 576],
 };
 
-const str: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "Input should be a valid string");
-const bool: Check = (v) => (typeof v === "boolean" ? undefined : "Input should be a valid boolean");
-const int = (min: number, max: number): Check => (v) =>
+export const str: Check = (v) => (typeof v === "string" && v.length > 0 ? undefined : "Input should be a valid string");
+export const bool: Check = (v) => (typeof v === "boolean" ? undefined : "Input should be a valid boolean");
+export const int = (min: number, max: number): Check => (v) =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max ? undefined : `Input should be an integer between ${min} and ${max}`;
-const oneOf = (...values: string[]): Check => (v) =>
+export const oneOf = (...values: string[]): Check => (v) =>
   typeof v === "string" && values.includes(v) ? undefined : `Input should be ${values.map((x) => `'${x}'`).join(", ")}`;
-const anything: Check = () => undefined;
+export const anything: Check = () => undefined;
 const urlList: Check = (v) =>
   Array.isArray(v) && v.length > 0 && v.every((u) => typeof u === "string" && /^(https?:|data:)/.test(u)) ? undefined : "Input should be a list of URLs";
-const url: Check = (v) => (typeof v === "string" && /^(https?:|data:)/.test(v) ? undefined : "Input should be a valid URL");
+export const url: Check = (v) => (typeof v === "string" && /^(https?:|data:)/.test(v) ? undefined : "Input should be a valid URL");
 const imageSize: Check = (v) => {
   if (typeof v === "string") return v in PRESETS ? undefined : `Input should be ${Object.keys(PRESETS).map((p) => `'${p}'`).join(", ")}`;
   if (v && typeof v === "object") {
@@ -63,7 +67,7 @@ const NANO: Record<string, Check> = {
 };
 const TOLERANCE = oneOf("1", "2", "3", "4", "5", "6");
 
-export const FAL_SCHEMAS: Record<string, { fields: Record<string, Check>; required?: string[] }> = {
+export const FAL_SCHEMAS: Record<string, FalSchema> = {
   "fal-ai/flux/schnell": { fields: FLUX },
   "fal-ai/flux/dev": { fields: FLUX },
   "fal-ai/flux-pro/v1.1": {
@@ -165,8 +169,7 @@ function auth(req: RecordedRequest): FakeResponse | undefined {
   return undefined;
 }
 
-function validate(model: string, input: Record<string, unknown>): FakeResponse | undefined {
-  const schema = FAL_SCHEMAS[model]!;
+function validate(schema: FalSchema, input: Record<string, unknown>): FakeResponse | undefined {
   const items: { loc: (string | number)[]; msg: string; type: string }[] = [];
   for (const name of schema.required ?? ["prompt"]) {
     if (input[name] === undefined) items.push({ loc: ["body", name], msg: "Field required", type: "missing" });
@@ -220,7 +223,15 @@ function output(fake: FalFake, job: FalJob): FakeResponse {
   return { json: body, headers: { "x-fal-request-id": job.id } };
 }
 
-export async function startFalFake(): Promise<FalFake> {
+export interface FalFakeOptions {
+  /** Model schemas besides the image ones (video endpoints). */
+  schemas?: Record<string, FalSchema>;
+  /** A model's result; undefined falls back to the image output. */
+  output?: (fake: FalFake, job: FalJob) => FakeResponse | undefined;
+}
+
+export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFake> {
+  const schemas: Record<string, FalSchema> = { ...FAL_SCHEMAS, ...options.schemas };
   let counter = 0;
   const fake: FalFake = {
     server: undefined as unknown as FakeServer,
@@ -271,7 +282,7 @@ export async function startFalFake(): Promise<FalFake> {
       const steps = stepsFor.get(j.id)!;
       const done = steps !== "hang" && j.checks >= steps.length;
       if (!done) return { status: 400, json: { detail: "Request is still in progress" } };
-      return output(fake, j);
+      return options.output?.(fake, j) ?? output(fake, j);
     });
     s.route("PUT", "/:owner/:app/requests/:id/cancel", (req) => {
       const j = job(req);
@@ -283,7 +294,8 @@ export async function startFalFake(): Promise<FalFake> {
       const denied = auth(req);
       if (denied) return denied;
       const model = req.path.replace(/^\/+/, "");
-      if (!FAL_SCHEMAS[model]) return { status: 404, json: { detail: `Application '${model}' not found` } };
+      const schema = schemas[model];
+      if (!schema) return { status: 404, json: { detail: `Application '${model}' not found` } };
       if (req.contentType !== "application/json" || req.json === undefined || typeof req.json !== "object" || Array.isArray(req.json)) {
         return detail(422, [{ loc: ["body"], msg: "Input should be a valid dictionary or object to extract fields from", type: "model_attributes_type" }]);
       }
@@ -292,7 +304,7 @@ export async function startFalFake(): Promise<FalFake> {
         return { status: 400, json: { detail: "Invalid x-fal-queue-priority header" } };
       }
       const input = req.json as Record<string, unknown>;
-      const invalid = validate(model, input);
+      const invalid = validate(schema, input);
       if (invalid) return invalid;
       const id = `req-${++counter}`;
       const root = appRoot(model);

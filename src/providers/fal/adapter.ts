@@ -4,6 +4,7 @@ import type { AdapterImageResult, NormalizedImageRequest } from "../../core/type
 import { buildImageInput, requestField } from "./image-input.js";
 import { parseFalConfig } from "./options.js";
 import { runQueued } from "./queue.js";
+import { cancelVideo, generateVideo, getVideoStatus, submitVideo } from "./video.js";
 
 /** fal's `File`/`Image` object. */
 interface FalFile {
@@ -87,4 +88,4 @@ async function generateImage(ctx: AdapterContext, req: NormalizedImageRequest): 
   };
 }
 
-export const falAdapter: ProviderAdapter = { generateImage };
+export const falAdapter: ProviderAdapter = { generateImage, generateVideo, submitVideo, getVideoStatus, cancelVideo };

@@ -3,7 +3,7 @@
  * submit to the full model id, then status / result / cancel at the app root, which drops the model's
  * sub-path (`fal-ai/flux/dev` → `…/fal-ai/flux/requests/{id}/status`).
  */
-import { HTTPError, RateLimitError, TimeoutError, isRetryableError } from "../../core/errors.js";
+import { HTTPError, RateLimitError, isRetryableError } from "../../core/errors.js";
 import type { HttpClient } from "../../core/http.js";
 import type { ErrorParser } from "../../core/http-errors.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
@@ -236,8 +236,7 @@ export async function runQueued<T>(
     message: queuePosition !== undefined ? `in queue at position ${queuePosition}` : "submitted",
   });
   let failures = 0;
-  try {
-    return await ctx.poll({
+  return ctx.poll({
       what: options.what ?? `fal ${modelId} request ${handle.requestId}`,
       intervalMs: ctx.pollIntervalMs,
       backoff: 1.25,
@@ -263,10 +262,4 @@ export async function runQueued<T>(
         }
       },
     });
-  } catch (error) {
-    // The poll's own deadline and maxPollAttempts stop waiting without aborting the signal, so the
-    // abort hook has not run: cancel here, or fal keeps running (and billing) a request nobody reads.
-    if (error instanceof TimeoutError && !ctx.signal.aborted) await cancelQueued(ctx, handle).catch(() => undefined);
-    throw error;
-  }
 }
