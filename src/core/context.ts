@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { AuthenticationError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
@@ -116,4 +117,29 @@ export function createContext(input: ContextInput): MockedContext {
       throw new AuthenticationError(`no API key for ${provider}: pass apiKey in the config${vars}`, { provider, model });
     },
   };
+}
+
+/**
+ * A context outside any attempt: job status and cancel calls from another process, output downloads.
+ * No deadline, no progress, its own request id.
+ */
+export function detachedContext(
+  core: GatewayCore,
+  config: GenerationConfig,
+  ids: { provider: string; model: string; capability?: ModelCapability | undefined; requestId?: string | undefined; warnings?: string[] | undefined },
+  signal?: AbortSignal,
+): MockedContext {
+  return createContext({
+    core,
+    config,
+    provider: ids.provider,
+    model: ids.model,
+    capability: ids.capability,
+    signal: signal ?? new AbortController().signal,
+    deadline: undefined,
+    requestId: ids.requestId ?? `req_${randomUUID().replace(/-/g, "")}`,
+    attempt: 1,
+    progress: async () => {},
+    warnings: ids.warnings ?? [],
+  });
 }

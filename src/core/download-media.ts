@@ -1,11 +1,11 @@
 import type { Writable } from "node:stream";
-import { createContext } from "./context.js";
+import { detachedContext } from "./context.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { type OpenedDownload, openDownload } from "./media/download.js";
 import { outputPath, streamTo } from "./media/save.js";
 import { sniffMediaType } from "./media/sniff.js";
 import { parseDataUrl } from "./media/tools.js";
-import { newRequestId, parseConfig } from "./orchestrator.js";
+import { parseConfig } from "./orchestrator.js";
 import type { GatewayOptions } from "./gateway-core.js";
 import type { GeneratedImage, GeneratedVideo, GenerationConfigInput, ImageGenerationResponse, VideoGenerationResponse } from "./types.js";
 
@@ -47,19 +47,7 @@ export async function openOutput(
       const adapter = await core.registry.adapter(provider);
       if (adapter.downloadHeaders) {
         const cfg = parseConfig({ ...config, provider });
-        const ctx = createContext({
-          core,
-          config: cfg,
-          provider,
-          model: cfg.model ?? "",
-          capability: undefined,
-          signal: signal ?? new AbortController().signal,
-          deadline: undefined,
-          requestId: newRequestId(),
-          attempt: 1,
-          progress: async () => {},
-          warnings: [],
-        });
+        const ctx = detachedContext(core, cfg, { provider, model: cfg.model ?? "" }, signal);
         auth = adapter.downloadHeaders(ctx, url);
       }
     }

@@ -1,4 +1,4 @@
-import { createContext } from "./context.js";
+import { detachedContext } from "./context.js";
 import { costFromVideoUsage, estimateVideoCost } from "./cost.js";
 import { openOutput } from "./download-media.js";
 import { CancelledError, GenerationFailedError, RateLimitError, ValidationError, isRetryableError } from "./errors.js";
@@ -211,19 +211,7 @@ function jobAdapter(core: GatewayCore, provider: string, mocked: boolean) {
 
 function jobContext(core: GatewayCore, config: VideoGenerationConfig, ref: JobRef, signal?: AbortSignal) {
   const cfg = parseConfig({ ...config, provider: ref.p, model: ref.m, ...(ref.mock ? { mock: { ...config.mock, enabled: true } } : {}) });
-  return createContext({
-    core,
-    config: cfg,
-    provider: ref.p,
-    model: ref.m,
-    capability: core.registry.getModel(ref.p, ref.m),
-    signal: signal ?? new AbortController().signal,
-    deadline: undefined,
-    requestId: newRequestId(),
-    attempt: 1,
-    progress: async () => {},
-    warnings: [],
-  });
+  return detachedContext(core, cfg, { provider: ref.p, model: ref.m, capability: core.registry.getModel(ref.p, ref.m) }, signal);
 }
 
 export async function submitVideoWith(
@@ -241,19 +229,12 @@ export async function submitVideoWith(
     });
   }
   const requestId = newRequestId();
-  const ctx = createContext({
+  const ctx = detachedContext(
     core,
-    config: parsedConfig,
-    provider: call.provider,
-    model: call.model,
-    capability: call.capability,
-    signal: options.signal ?? new AbortController().signal,
-    deadline: undefined,
-    requestId,
-    attempt: 1,
-    progress: async () => {},
-    warnings: call.warnings,
-  });
+    parsedConfig,
+    { provider: call.provider, model: call.model, capability: call.capability, requestId, warnings: call.warnings },
+    options.signal,
+  );
   const { providerJobId } = await adapter.submitVideo(ctx, call.request).catch((e: unknown) => {
     throw toTarashError(e);
   });

@@ -95,26 +95,37 @@ export function errorFromResponse(
         : status === 429
           ? "rate_limit"
           : undefined);
+  return errorOfKind(kind, message, { ...options, field: info?.field, detail, retryAfterMs: info?.retryAfterMs ?? parseRetryAfter(headers.get("retry-after")) }, "http");
+}
+
+export type ErrorKind = NonNullable<ProviderErrorInfo["kind"]>;
+
+/**
+ * The typed error for a kind of failure. One mapping serves HTTP errors and jobs that failed at the
+ * provider (a FAILED task, a finished operation with an error); they differ only in what an
+ * unclassified failure is: an HTTPError for a response, a GenerationFailedError for a job.
+ */
+export function errorOfKind(
+  kind: ErrorKind | undefined,
+  message: string,
+  options: TarashErrorOptions & { field?: string | undefined; detail?: string | undefined; retryAfterMs?: number | undefined },
+  unclassified: "http" | "job",
+): TarashError {
+  const { field, detail, retryAfterMs, ...base } = options;
   switch (kind) {
     case "moderation":
-      return new ContentModerationError(message, options);
+      return new ContentModerationError(message, base);
     case "authentication":
-      return new AuthenticationError(message, options);
+      return new AuthenticationError(message, base);
     case "validation":
-      return new ValidationError(message, {
-        ...options,
-        issues: [{ field: info?.field ?? "request", message: detail }],
-      });
+      return new ValidationError(message, { ...base, issues: [{ field: field ?? "request", message: detail ?? message }] });
     case "rate_limit":
-      return new RateLimitError(message, {
-        ...options,
-        retryAfterMs: info?.retryAfterMs ?? parseRetryAfter(headers.get("retry-after")),
-      });
+      return new RateLimitError(message, { ...base, retryAfterMs });
     case "transient":
-      return new GenerationFailedError(message, { ...options, transient: true });
+      return new GenerationFailedError(message, { ...base, transient: true });
     case "failed":
-      return new GenerationFailedError(message, options);
+      return new GenerationFailedError(message, base);
     default:
-      return new HTTPError(message, options);
+      return unclassified === "http" ? new HTTPError(message, base) : new GenerationFailedError(message, base);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** `providerConfig` keys the Alibaba adapter reads; other keys are ignored so shared configs stay valid. */
 export const AlibabaOptionsSchema = z.looseObject({
@@ -12,8 +12,5 @@ export const AlibabaOptionsSchema = z.looseObject({
 export type AlibabaOptions = z.infer<typeof AlibabaOptionsSchema>;
 
 export function parseAlibabaOptions(config: Readonly<Record<string, unknown>>): AlibabaOptions {
-  const parsed = AlibabaOptionsSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for alibaba: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  return parseProviderConfig(AlibabaOptionsSchema, config, "alibaba");
 }

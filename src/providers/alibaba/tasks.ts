@@ -1,9 +1,7 @@
+import { errorOfKind } from "../../core/http-errors.js";
 import {
-  ContentModerationError,
   GenerationFailedError,
-  RateLimitError,
   type TarashError,
-  ValidationError,
 } from "../../core/errors.js";
 import type { HttpClient } from "../../core/http.js";
 import { errorFromResponse } from "../../core/http-errors.js";
@@ -88,20 +86,9 @@ export async function cancelTask(ctx: AdapterContext, taskId: string): Promise<v
 export function taskError(ctx: AdapterContext, code: string | undefined, message: string | undefined, raw: unknown): TarashError {
   const ids = { provider: ctx.provider, model: ctx.model, requestId: ctx.requestId, code, rawResponse: raw };
   const text = `${ctx.provider}: the task failed${code ? ` (${code})` : ""}${message ? `: ${message}` : ""}`;
-  switch (classifyCode(code, message)) {
-    case "moderation":
-      return new ContentModerationError(text, ids);
-    case "validation": {
-      const field = fieldFromMessage(message) ?? "request";
-      return new ValidationError(text, { ...ids, issues: [{ field, message: message ?? code ?? "invalid parameter" }] });
-    }
-    case "rate_limit":
-      return new RateLimitError(text, ids);
-    case "transient":
-      return new GenerationFailedError(text, { ...ids, transient: true });
-    default:
-      return new GenerationFailedError(text, ids);
-  }
+  const kind = classifyCode(code, message);
+  const field = kind === "validation" ? (fieldFromMessage(message) ?? "request") : undefined;
+  return errorOfKind(kind, text, { ...ids, field, detail: message ?? code ?? "invalid parameter" }, "job");
 }
 
 function progressOf(task: DashScopeTask): ProgressReport {

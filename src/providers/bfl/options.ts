@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** `providerConfig` keys the BFL adapter reads; other keys are ignored so shared configs stay valid. */
 export const BflOptionsSchema = z.looseObject({
@@ -10,8 +10,5 @@ export const BflOptionsSchema = z.looseObject({
 export type BflOptions = z.infer<typeof BflOptionsSchema>;
 
 export function parseBflOptions(config: Readonly<Record<string, unknown>>): BflOptions {
-  const parsed = BflOptionsSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for bfl: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  return parseProviderConfig(BflOptionsSchema, config, "bfl");
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** `providerConfig` for fal. Each field is sent only to models that take it (or to unknown models). */
 export const FalProviderConfigSchema = z
@@ -19,12 +19,6 @@ export const FalProviderConfigSchema = z
 
 export type FalProviderConfig = z.infer<typeof FalProviderConfigSchema>;
 
-export function parseFalConfig(raw: Readonly<Record<string, unknown>>): FalProviderConfig {
-  const parsed = FalProviderConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for fal: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
-    issues,
-    provider: "fal",
-  });
+export function parseFalConfig(config: Readonly<Record<string, unknown>>): FalProviderConfig {
+  return parseProviderConfig(FalProviderConfigSchema, config, "fal");
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
 import type { AdapterContext } from "../../core/provider.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /**
  * Google-specific `providerConfig`. Vertex AI is chosen with `vertex: true` or by giving both
@@ -20,12 +20,5 @@ export const GoogleProviderConfigSchema = z.looseObject({
 export type GoogleProviderConfig = z.infer<typeof GoogleProviderConfigSchema>;
 
 export function googleProviderConfig(ctx: AdapterContext): GoogleProviderConfig {
-  const parsed = GoogleProviderConfigSchema.safeParse(ctx.providerConfig);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for google: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
-    issues,
-    provider: ctx.provider,
-    model: ctx.model,
-  });
+  return parseProviderConfig(GoogleProviderConfigSchema, ctx.providerConfig, "google");
 }

@@ -1,8 +1,7 @@
+import { errorOfKind } from "../../core/http-errors.js";
 import {
-  AuthenticationError,
   ContentModerationError,
   GenerationFailedError,
-  RateLimitError,
   type TarashError,
   type TarashErrorOptions,
   ValidationError,
@@ -233,20 +232,7 @@ function operationError(ctx: AdapterContext, status: GoogleRpcStatus, rawRespons
   const message = `google Veo operation failed: ${detail}`;
   const options: TarashErrorOptions = { provider: ctx.provider, model: ctx.model, code: info.code, rawResponse };
   const kind = SAFETY_WORDING.test(detail) ? "moderation" : info.kind;
-  switch (kind) {
-    case "moderation":
-      return new ContentModerationError(message, options);
-    case "authentication":
-      return new AuthenticationError(message, options);
-    case "validation":
-      return new ValidationError(message, { ...options, issues: [{ field: info.field ?? "request", message: detail }] });
-    case "rate_limit":
-      return new RateLimitError(message, { ...options, retryAfterMs: info.retryAfterMs });
-    case "transient":
-      return new GenerationFailedError(message, { ...options, transient: true });
-    default:
-      return new GenerationFailedError(message, options);
-  }
+  return errorOfKind(kind, message, { ...options, field: info.field, detail, retryAfterMs: info.retryAfterMs }, "job");
 }
 
 /** rawResponse without the base64 videos: they are returned as videos already, and are megabytes. */

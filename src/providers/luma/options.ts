@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 const Weight = z.number().min(0).max(1);
 
@@ -16,8 +16,5 @@ export const LumaOptionsSchema = z.looseObject({
 export type LumaOptions = z.infer<typeof LumaOptionsSchema>;
 
 export function parseLumaOptions(config: Readonly<Record<string, unknown>>): LumaOptions {
-  const parsed = LumaOptionsSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for luma: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  return parseProviderConfig(LumaOptionsSchema, config, "luma");
 }

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
 
 /** Which Images endpoint a request uses. Default: `edit` when `imageList` is given, else `generate`. */
 export const IMAGE_OPERATIONS = ["generate", "edit", "variation"] as const;
@@ -18,12 +17,4 @@ export const OpenAIProviderConfigSchema = z
 
 export type OpenAIProviderConfig = z.infer<typeof OpenAIProviderConfigSchema>;
 
-/** Parse a providerConfig with a schema, reporting problems as ValidationErrors on `providerConfig.*`. */
-export function parseProviderConfig<S extends z.ZodType>(schema: S, value: unknown, provider: string): z.infer<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: ["providerConfig", ...i.path.map(String)].join("."), message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for ${provider}: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
-    issues,
-  });
-}
+export { parseProviderConfig } from "../../core/provider-config.js";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** Seconds Replicate may hold the create request open before we switch to polling. */
 export const DEFAULT_WAIT_SECONDS = 5;
@@ -25,12 +25,6 @@ export const ReplicateOptionsSchema = z
 
 export type ReplicateOptions = z.output<typeof ReplicateOptionsSchema>;
 
-export function parseReplicateOptions(providerConfig: Readonly<Record<string, unknown>>): ReplicateOptions {
-  const parsed = ReplicateOptionsSchema.safeParse(providerConfig);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => {
-    const key = issue.code === "unrecognized_keys" ? issue.keys.join(", ") : issue.path.map(String).join(".");
-    return { field: `providerConfig.${key}`, message: issue.message };
-  });
-  throw new ValidationError(`Invalid providerConfig for replicate: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+export function parseReplicateOptions(config: Readonly<Record<string, unknown>>): ReplicateOptions {
+  return parseProviderConfig(ReplicateOptionsSchema, config, "replicate");
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** The API version Runway's SDK pins; Runway rejects requests without one. */
 export const DEFAULT_RUNWAY_VERSION = "2024-11-06";
@@ -16,8 +16,5 @@ export const RunwayOptionsSchema = z.looseObject({
 export type RunwayOptions = z.infer<typeof RunwayOptionsSchema>;
 
 export function parseRunwayOptions(config: Readonly<Record<string, unknown>>): RunwayOptions {
-  const parsed = RunwayOptionsSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for runway: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  return parseProviderConfig(RunwayOptionsSchema, config, "runway");
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** `providerConfig` keys the Stability adapter reads; other keys are ignored so shared configs stay valid. */
 export const StabilityOptionsSchema = z.looseObject({
@@ -13,8 +13,5 @@ export const StabilityOptionsSchema = z.looseObject({
 export type StabilityOptions = z.infer<typeof StabilityOptionsSchema>;
 
 export function parseStabilityOptions(config: Readonly<Record<string, unknown>>): StabilityOptions {
-  const parsed = StabilityOptionsSchema.safeParse(config);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.map(String).join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for stability: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, { issues });
+  return parseProviderConfig(StabilityOptionsSchema, config, "stability");
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
+import { parseProviderConfig } from "../../core/provider-config.js";
 
 /** `providerConfig` for xai. */
 export const XaiProviderConfigSchema = z
@@ -13,12 +13,6 @@ export const XaiProviderConfigSchema = z
 
 export type XaiProviderConfig = z.infer<typeof XaiProviderConfigSchema>;
 
-export function parseXaiConfig(raw: Readonly<Record<string, unknown>>): XaiProviderConfig {
-  const parsed = XaiProviderConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ field: `providerConfig.${i.path.join(".")}`, message: i.message }));
-  throw new ValidationError(`Invalid providerConfig for xai: ${issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`, {
-    issues,
-    provider: "xai",
-  });
+export function parseXaiConfig(config: Readonly<Record<string, unknown>>): XaiProviderConfig {
+  return parseProviderConfig(XaiProviderConfigSchema, config, "xai");
 }
