@@ -16,6 +16,7 @@ Commands
   video "<prompt>"   generate videos; submit, status, cancel, download jobs  (tarash video --help)
   models             list models and prices          (tarash models --help)
   serve              run the gateway service (HTTP)  (tarash serve --help)
+  worker             run jobs from a Redis queue     (tarash worker --help)
 
 Try it offline:  tarash image "a lighthouse at dusk" --mock --out out.png
 Provider keys come from the environment (OPENAI_API_KEY, FAL_KEY, REPLICATE_API_TOKEN, ...).
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, Command> = {
   models: { help: MODELS_HELP, run: (argv, r) => modelsCommand(argv, createGateway({ logLevel: "silent" }), r) },
   // The server loads only when asked for, so `tarash image` starts fast.
   serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },
+  worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },
 };
 
 function logLevel(argv: string[]) {

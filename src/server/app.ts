@@ -13,6 +13,7 @@ import { Generator } from "./generation.js";
 import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
+import { RedisJobQueue, redisQueueOptions } from "./jobs/redis.js";
 import { deliverWebhook } from "./jobs/webhook.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -21,10 +22,12 @@ import { imageRoutes } from "./routes/images.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { legacyRoutes } from "./routes/legacy.js";
 import { metaRoutes } from "./routes/meta.js";
+import { playgroundRoutes } from "./playground/index.js";
 import { videoRoutes } from "./routes/videos.js";
 import { type AppContext, type AppEnv, type AppState, jobView } from "./state.js";
 import { LocalStorage } from "./storage/local.js";
 import { outputStorage } from "./storage/output.js";
+import { S3Storage } from "./storage/s3.js";
 import { UrlSigner } from "./storage/signing.js";
 import type { Storage } from "./storage/storage.js";
 
@@ -68,18 +71,20 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const env = options.env ?? process.env;
   const logger = createLogger({ level: config.logLevel, sink: options.logger, bindings: { component: "tarash-server" } });
   const metrics = new Metrics();
-  const signingSecret = config.storage.signingSecret ?? env.TARASH_SIGNING_SECRET;
+  const signingSecret = (config.storage.type === "local" ? config.storage.signingSecret : undefined) ?? env.TARASH_SIGNING_SECRET;
   registerSecret(signingSecret);
   registerSecret(config.webhooks.secret);
   for (const p of Object.values(config.providers)) registerSecret(p.apiKey);
   const signer = new UrlSigner(signingSecret);
-  if (!signingSecret) logger.info({}, "no storage.signingSecret: file URLs are signed with a per-process key and stop working after a restart");
+  if (!signingSecret && config.storage.type === "local") logger.info({}, "no storage.signingSecret: file URLs are signed with a per-process key and stop working after a restart");
 
   const holder = { baseUrl: options.baseUrl ?? `http://${config.server.host}:${config.server.port}` };
   const baseUrl = () => config.server.publicUrl?.replace(/\/$/, "") ?? holder.baseUrl;
   const storage =
     options.storage?.({ signer, baseUrl }) ??
-    new LocalStorage({ dir: config.storage.dir, signer, baseUrl, defaultTtlSeconds: config.storage.urlTtlSeconds });
+    (config.storage.type === "s3"
+      ? S3Storage.fromConfig(config.storage)
+      : new LocalStorage({ dir: config.storage.dir, signer, baseUrl, defaultTtlSeconds: config.storage.urlTtlSeconds }));
   const network = { allowPrivateNetwork: config.network.allowPrivateNetwork, allowedHosts: config.network.allowedHosts };
   const gateway = createGateway({
     providers: config.providers,
@@ -94,7 +99,9 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const generator = new Generator(gateway, storage, metrics, network, logger);
   const queue =
     options.queue?.({ logger }) ??
-    new MemoryJobQueue({ concurrency: config.queue.concurrency, maxQueued: config.queue.maxQueued, retentionSeconds: config.queue.retentionSeconds, logger });
+    (config.queue.type === "redis"
+      ? new RedisJobQueue(redisQueueOptions(config, "api", logger))
+      : new MemoryJobQueue({ concurrency: config.queue.concurrency, maxQueued: config.queue.maxQueued, retentionSeconds: config.queue.retentionSeconds, logger }));
   queue.process(generationJobHandler(generator));
 
   const state: AppState = {
@@ -180,6 +187,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   videoRoutes(app, state);
   jobRoutes(app, state);
   metaRoutes(app, state);
+  playgroundRoutes(app);
 
   app.notFound((c) => renderError(c, new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, { code: "unknown_route" })));
   app.onError((error, c) => {

@@ -92,6 +92,44 @@ const RateLimitSchema = z
   })
   .strict();
 
+const MiB = 1024 * 1024;
+
+/** An S3-compatible bucket (AWS S3, Ceph radosgw, MinIO, R2, ...); see src/server/storage/s3.ts. */
+const S3StorageSchema = z
+  .object({
+    type: z.literal("s3"),
+    bucket: z.string().min(3).max(255).regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only"),
+    /** Omit for AWS; e.g. http://127.0.0.1:7480 for radosgw or MinIO. */
+    endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    /** Endpoint written into presigned URLs when clients reach the store at another address. */
+    publicEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+    region: z.string().min(1).default("us-east-1"),
+    /** Key prefix inside the bucket: `{prefix}/customers/{id}/assets/...`. */
+    prefix: z
+      .string()
+      .default("")
+      .refine((p) => p.split("/").filter(Boolean).every((s) => /^[A-Za-z0-9._-]+$/.test(s) && s !== "." && s !== ".."), {
+        message: "plain path segments only ([A-Za-z0-9._-] separated by '/')",
+      }),
+    /** Path-style addressing; default: on when `endpoint` is set. */
+    forcePathStyle: z.boolean().optional(),
+    /** Static credentials (use "env:NAME"); without them the AWS default credential chain applies. */
+    accessKeyId: secret.optional(),
+    secretAccessKey: secret.optional(),
+    sessionToken: secret.optional(),
+    /** Lifetime of the presigned GET URLs handed to clients (SigV4 maximum: 7 days). */
+    urlExpiresInSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+    /** Create the bucket on first use when it is missing. */
+    createBucket: z.boolean().default(false),
+    /** Multipart part size of streamed uploads; memory per upload is about three parts. */
+    partSizeBytes: z.number().int().min(5 * MiB).max(512 * MiB).default(8 * MiB),
+  })
+  .strict()
+  .refine((s) => (s.accessKeyId === undefined) === (s.secretAccessKey === undefined), {
+    message: "set both accessKeyId and secretAccessKey, or neither (AWS default credential chain)",
+    path: ["secretAccessKey"],
+  });
+
 export const ServerConfigSchema = z
   .object({
     $schema: z.string().optional(),
@@ -136,25 +174,44 @@ export const ServerConfigSchema = z
       .strict()
       .prefault({}),
     storage: z
-      .object({
-        type: z.literal("local").default("local"),
-        dir: z.string().min(1).default("./.tarash/storage"),
-        /** HMAC secret for file URLs. Default: TARASH_SIGNING_SECRET, else random per process. */
-        signingSecret: secret.optional(),
-        urlTtlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
-      })
-      .strict()
+      .discriminatedUnion("type", [
+        z
+          .object({
+            type: z.literal("local").default("local"),
+            dir: z.string().min(1).default("./.tarash/storage"),
+            /** HMAC secret for file URLs. Default: TARASH_SIGNING_SECRET, else random per process. */
+            signingSecret: secret.optional(),
+            urlTtlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+          })
+          .strict(),
+        S3StorageSchema,
+      ])
       .prefault({}),
     queue: z
       .object({
-        type: z.literal("memory").default("memory"),
+        /** `memory`: jobs in this process. `redis`: durable jobs shared by API nodes and `tarash worker` processes. */
+        type: z.enum(["memory", "redis"]).default("memory"),
+        /** Jobs run at once (per process: the API for memory, each worker for redis). */
         concurrency: z.number().int().positive().max(1000).default(4),
         /** Jobs waiting beyond this are refused with 429. */
         maxQueued: z.number().int().positive().default(1000),
         /** How long finished jobs stay retrievable. */
         retentionSeconds: z.number().int().positive().default(24 * 3600),
+        /** redis: e.g. redis://127.0.0.1:6379 (may be "env:REDIS_URL"). */
+        url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+        /** redis: namespace of keys and channels; nodes and workers sharing jobs use the same one. */
+        prefix: z.string().regex(/^[A-Za-z0-9._-]+$/, "letters, digits, '.', '_' and '-' only").default("tarash"),
+        /** redis: a worker's lock on a running job; a killed worker's job is picked up after about this long. */
+        lockDurationMs: z.number().int().min(100).default(30_000),
+        /** redis: how often workers check for jobs whose worker went away. */
+        stalledIntervalMs: z.number().int().min(100).default(30_000),
+        /** redis: a job whose worker went away more often than this fails with a reason instead of running again. */
+        maxStalledCount: z.number().int().min(0).max(100).default(1),
+        /** redis: how long DELETE waits for the worker running a job to stop it. */
+        cancelWaitMs: z.number().int().min(0).default(10_000),
       })
       .strict()
+      .refine((q) => q.type !== "redis" || q.url !== undefined, { message: "required when queue.type is redis", path: ["url"] })
       .prefault({}),
     webhooks: z
       .object({
@@ -189,6 +246,7 @@ export const ServerConfigSchema = z
 export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
 export type ServerConfig = z.output<typeof ServerConfigSchema>;
 export type RouteConfig = z.output<typeof RouteSchema>;
+export type S3StorageConfig = z.output<typeof S3StorageSchema>;
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 

@@ -156,7 +156,7 @@ describe("tarash CLI", () => {
   });
 
   it("has --help for every command", async () => {
-    for (const cmd of ["image", "video", "models", "serve"]) {
+    for (const cmd of ["image", "video", "models", "serve", "worker"]) {
       const run = await tarash([cmd, "--help"], { cwd: dir });
       assert.equal(run.code, 0, cmd);
       assert.match(run.stdout, /Usage: tarash/, cmd);

@@ -22,7 +22,7 @@ export async function startTestServer(config: ServerConfigInput = {}, options: O
       mock: { enabled: true, latencyMs: 20 },
       ...config,
       server: { port: 0, shutdownTimeoutMs: 5_000, ...config.server },
-      storage: { dir, ...config.storage },
+      storage: config.storage?.type === "s3" ? config.storage : { dir, ...config.storage },
     },
   });
   return Object.assign(running, {

@@ -153,7 +153,7 @@ describe("config", () => {
     await rm(empty, { recursive: true, force: true });
     assert.equal(c.mock?.enabled, true);
     assert.deepEqual([c.server.host, c.server.port], ["127.0.0.1", 8787]);
-    assert.equal(c.storage.dir, "./.tarash/storage");
+    assert.deepEqual([c.storage.type, c.storage.type === "local" ? c.storage.dir : undefined], ["local", "./.tarash/storage"]);
     assert.equal(c.queue.type, "memory");
     assert.equal(c.auth.apiKeys.length, 0);
   });

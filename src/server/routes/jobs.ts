@@ -9,7 +9,7 @@ import { JobCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, jobView, signedResult } from "../state.js";
 import { jsonBody } from "./shared.js";
 
-/** Native async jobs: submit, read, stream progress (SSE), cancel. */
+/** Native async jobs: submit, list (the tenant's, newest first), read, stream progress (SSE), cancel. */
 export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/v1/jobs", async (c) => {
     const body = await jsonBody(c, JobCreateBodySchema);
@@ -51,6 +51,18 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
     });
     c.header("location", `/v1/jobs/${job.id}`);
     return c.json(await jobView(state, job), 202);
+  });
+
+  app.get("/v1/jobs", async (c) => {
+    const kind = c.req.query("kind");
+    if (kind !== undefined && kind !== "image" && kind !== "video") throw badRequest('kind must be "image" or "video"', "kind");
+    const rawLimit = c.req.query("limit");
+    const limit = rawLimit === undefined ? 20 : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("limit must be an integer from 1 to 100", "limit");
+    const jobs = await state.queue.list(c.get("principal").tenant, { kind, limit: limit + 1, after: c.req.query("after") });
+    const page = jobs.slice(0, limit);
+    const data = await Promise.all(page.map((job) => jobView(state, job)));
+    return c.json({ object: "list", data, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: jobs.length > limit });
   });
 
   app.get("/v1/jobs/:id", async (c) => {
