@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import type { z } from "zod";
 import type { GenerationConfigInput, ImageGenerationRequest } from "../../core/types.js";
@@ -55,6 +56,40 @@ function defaultFormat(config: GenerationConfigInput): "url" | "b64_json" {
   return /^(gpt-image|chatgpt-image)/i.test(model) ? "b64_json" : "url";
 }
 
+/** Stand-ins for base64 payloads in the serialised response; the nonce keeps caller text from matching. */
+const PAYLOAD_MARK = `__tarash_b64_${randomUUID().replace(/-/g, "")}_`;
+
+/**
+ * The base64 of a `b64_json` output as bytes ready for the body. A base64 data URL (how inline outputs
+ * arrive) is copied once as Latin-1; anything else goes through outputBase64 (downloads, other URLs).
+ */
+async function base64Bytes(state: AppState, url: string, signal: AbortSignal): Promise<Buffer> {
+  const comma = url.startsWith("data:") ? url.indexOf(",") : -1;
+  if (comma > 0 && url.slice(0, comma).endsWith(";base64")) return Buffer.from(url, "latin1").subarray(comma + 1);
+  return Buffer.from(await outputBase64(state, url, signal), "utf8");
+}
+
+/**
+ * JSON body with the base64 payloads spliced in as bytes. Base64 never needs JSON escaping, and c.json
+ * would walk megabytes of it three times (JSON.stringify, Content-Length, UTF-8 encoding).
+ */
+function spliceJson(body: Record<string, unknown>, payloads: Buffer[]): Buffer<ArrayBuffer> {
+  const text = JSON.stringify(body);
+  const parts: Buffer[] = [];
+  let from = 0;
+  payloads.forEach((payload, i) => {
+    const mark = `${PAYLOAD_MARK}${i}_`;
+    const at = text.indexOf(mark, from);
+    parts.push(Buffer.from(text.slice(from, at)), payload);
+    from = at + mark.length;
+  });
+  parts.push(Buffer.from(text.slice(from)));
+  const out = Buffer.allocUnsafe(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) at += p.copy(out, at);
+  return out;
+}
+
 async function respond(
   state: AppState,
   c: AppContext,
@@ -66,23 +101,24 @@ async function respond(
   const principal = c.get("principal");
   const signal = c.req.raw.signal;
   const { response } = await state.generator.image({ tenant: principal.tenant, inline: format === "b64_json" }, config, request, { signal });
-  const data = await Promise.all(
-    response.images.map(async (img) => ({
-      ...(format === "b64_json" ? { b64_json: await outputBase64(state, img.url, signal) } : { url: img.url }),
-      ...(img.revisedPrompt ? { revised_prompt: img.revisedPrompt } : {}),
-    })),
-  );
+  const payloads = format === "b64_json" ? await Promise.all(response.images.map((img) => base64Bytes(state, img.url, signal))) : [];
+  const data = response.images.map((img, i) => ({
+    ...(format === "b64_json" ? { b64_json: `${PAYLOAD_MARK}${i}_` } : { url: img.url }),
+    ...(img.revisedPrompt ? { revised_prompt: img.revisedPrompt } : {}),
+  }));
   const usage = openAIUsage(response);
   c.header("x-request-id", response.requestId);
   c.header("x-tarash-provider", response.provider);
   c.header("x-tarash-model", response.model);
   if (response.cost) c.header("x-tarash-cost-usd", String(response.cost.amountUsd));
-  return c.json({
+  const out = {
     created: Math.floor(Date.now() / 1000),
     data,
     ...(request.outputFormat ? { output_format: request.outputFormat } : {}),
     ...(usage ? { usage } : {}),
-  });
+  };
+  if (!payloads.length) return c.json(out);
+  return c.body(spliceJson(out, payloads), 200, { "content-type": "application/json" });
 }
 
 function parseForm<S extends z.ZodType>(schema: S, raw: Record<string, unknown>, fields: readonly string[]): z.output<S> {
