@@ -31,6 +31,7 @@ export {
   TimeoutError,
   GenerationFailedError,
   CancelledError,
+  StorageError,
   isRetryableError,
   type ValidationIssue,
 } from "./core/errors.js";

@@ -133,6 +133,14 @@ export class GenerationFailedError extends TarashError {
   }
 }
 
+/**
+ * Storing a generated output failed (the gateway's storage, not the provider). Not retryable: another
+ * attempt or provider would generate (and bill) again into the same broken storage.
+ */
+export class StorageError extends TarashError {
+  override name = "StorageError";
+}
+
 export class CancelledError extends TarashError {
   override name = "CancelledError";
 }

@@ -1,4 +1,5 @@
 import type { AliasRule, ResolvedModel, UserAliases } from "./aliases.js";
+import { StorageError } from "./errors.js";
 import { type LogLevel, type Logger, createLogger } from "./logger.js";
 import type { NetworkPolicy } from "./media/ssrf.js";
 import type { Registry } from "./registry.js";
@@ -13,6 +14,17 @@ export interface OutputStorage {
     requestId: string;
     index: number;
   }): Promise<{ url: string }>;
+}
+
+/** Store one output, turning any failure into a StorageError that says which output and why. */
+export async function storeOutput(storage: OutputStorage, object: Parameters<OutputStorage["put"]>[0]): Promise<string> {
+  try {
+    return (await storage.put(object)).url;
+  } catch (error) {
+    if (error instanceof StorageError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StorageError(`could not store ${object.kind} output ${object.index + 1}: ${reason}`, { requestId: object.requestId, cause: error });
+  }
 }
 
 export interface ProviderSettings {

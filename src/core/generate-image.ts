@@ -1,6 +1,6 @@
 import { costFromUsage, estimateImageCost, sumCosts, sumUsage } from "./cost.js";
 import { GenerationFailedError, ValidationError } from "./errors.js";
-import type { GatewayCore } from "./gateway-core.js";
+import { type GatewayCore, storeOutput } from "./gateway-core.js";
 import { readImageDimensions, sniffMediaType } from "./media/sniff.js";
 import { toDataUrl } from "./media/tools.js";
 import { runChain } from "./orchestrator.js";
@@ -71,7 +71,7 @@ export async function generateImageWith(
             const mediaType = sniffMediaType(img.data) ?? img.mediaType ?? "application/octet-stream";
             const dims = readImageDimensions(img.data);
             const url = core.options.storage
-              ? (await core.options.storage.put({ data: img.data, mediaType, kind: "image", requestId, index: images.length })).url
+              ? await storeOutput(core.options.storage, { data: img.data, mediaType, kind: "image", requestId, index: images.length })
               : toDataUrl({ data: img.data, mediaType });
             images.push({ url, mediaType, width: dims?.width ?? img.width, height: dims?.height ?? img.height, revisedPrompt: img.revisedPrompt });
           } else {

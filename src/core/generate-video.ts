@@ -2,7 +2,7 @@ import { detachedContext } from "./context.js";
 import { costFromVideoUsage, estimateVideoCost } from "./cost.js";
 import { openOutput } from "./download-media.js";
 import { CancelledError, GenerationFailedError, RateLimitError, ValidationError, isRetryableError } from "./errors.js";
-import type { GatewayCore } from "./gateway-core.js";
+import { type GatewayCore, storeOutput } from "./gateway-core.js";
 import { sniffMediaType } from "./media/sniff.js";
 import { toDataUrl } from "./media/tools.js";
 import { newRequestId, parseConfig, prepare, runChain, toTarashError } from "./orchestrator.js";
@@ -40,11 +40,11 @@ async function toVideos(
     if (v.data) {
       mediaType = sniffMediaType(v.data) ?? mediaType;
       url = storage
-        ? (await storage.put({ data: v.data, mediaType, kind: "video", requestId, index: out.length })).url
+        ? await storeOutput(storage, { data: v.data, mediaType, kind: "video", requestId, index: out.length })
         : toDataUrl({ data: v.data, mediaType });
     } else if (storage && !url.startsWith("data:") && /^https?:/i.test(url)) {
       const opened = await openOutput(core, url, ids.provider, undefined, ids.signal, v.downloadHeaders);
-      url = (await storage.put({ data: opened.body, mediaType, kind: "video", requestId, index: out.length })).url;
+      url = await storeOutput(storage, { data: opened.body, mediaType, kind: "video", requestId, index: out.length });
       requiresProviderAuth = false;
     }
     out.push({

@@ -1,6 +1,7 @@
 import {
   AuthenticationError,
   CancelledError,
+  StorageError,
   ContentModerationError,
   RateLimitError,
   TarashError,
@@ -85,6 +86,7 @@ export function toApiError(error: unknown): { api: ApiError; internal: boolean }
     }
     if (error instanceof TimeoutError) return { api: new ApiError(504, message, { type: "api_error", code: "provider_timeout" }), internal: false };
     if (error instanceof CancelledError) return { api: new ApiError(503, message, { type: "api_error", code: "cancelled" }), internal: false };
+    if (error instanceof StorageError) return { api: new ApiError(502, message, { type: "api_error", code: "storage_error" }), internal: false };
     return { api: new ApiError(502, message, { type: "api_error", code: "provider_error" }), internal: false };
   }
   return { api: new ApiError(500, "internal server error", { type: "server_error", code: "internal_error" }), internal: true };

@@ -5,6 +5,7 @@ import {
   ContentModerationError,
   HTTPError,
   RateLimitError,
+  StorageError,
   TimeoutError,
   ValidationError,
   createGateway,
@@ -196,6 +197,14 @@ describe("orchestrator", () => {
     assert.equal(submits, 1);
     assert.equal(reads, 3);
     assert.equal(res.executionMetadata.totalAttempts, 1);
+  });
+
+  it("a storage failure is a StorageError: no retry, no fallback (they would bill again into the same storage)", async () => {
+    const gw = createGateway({ ...quiet, storage: { put: async () => Promise.reject(new Error("disk full")) } });
+    await assert.rejects(
+      gw.generateImage({ provider: "mock", maxRetries: 2, mock: fast, fallbacks: [{ provider: "mock", mock: fast }] }, { prompt: "p", size: "32x32" }),
+      (e: unknown) => e instanceof StorageError && /disk full/.test(e.message) && e.executionMetadata?.totalAttempts === 1,
+    );
   });
 
   it("rejects invalid configs naming the field", async () => {

@@ -356,6 +356,15 @@ describe("the gateway with storage.type = s3", () => {
       assert.equal(res.status, 502, text);
       assert.match(text, /"success":false/);
       assert.ok(!text.includes(wrongSecret));
+      const v1 = await fetch(`${server.url}/v1/images/generations`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ prompt: "x", size: "32x32", response_format: "url" }),
+      });
+      assert.equal(v1.status, 502);
+      const body = (await v1.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, "storage_error", "a storage failure is not reported as the provider's");
+      assert.match(body.error.message, /could not store image output 1/);
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 503);
       const storageHealth = ((await health.json()) as { dependencies: { storage: { ok: boolean; kind: string; detail: string } } }).dependencies.storage;
