@@ -171,6 +171,9 @@ export async function handleImages(
   if (values.background !== undefined && !["transparent", "opaque", "auto"].includes(String(values.background))) {
     return invalidValue("background", values.background, ["transparent", "opaque", "auto"]);
   }
+  if (values.background === "transparent" && format === "jpeg") {
+    return openAIError(400, "Transparent background is not supported for the 'jpeg' output format. Use 'png' or 'webp'.", "background", "invalid_value");
+  }
   if (values.moderation !== undefined && !["auto", "low"].includes(String(values.moderation))) return invalidValue("moderation", values.moderation, ["auto", "low"]);
 
   const images = [...(files.image ?? []), ...(files["image[]"] ?? [])];

@@ -174,6 +174,58 @@ describe("openai images", () => {
     assert.equal(req.headers["openai-project"], "proj_2");
   });
 
+  it("background / outputCompression / moderation as top-level fields reach GPT image models under OpenAI's names", async () => {
+    await gw.generateImage(cfg("gpt-image-1-mini"), { prompt: "a sticker", outputFormat: "webp", background: "transparent", outputCompression: 60, moderation: "low" });
+    assert.deepEqual(body(only("POST", "/images/generations")), {
+      model: "gpt-image-1-mini",
+      prompt: "a sticker",
+      output_format: "webp",
+      background: "transparent",
+      output_compression: 60,
+      moderation: "low",
+    });
+  });
+
+  it("GPT-image-only fields are refused per model and operation before calling OpenAI (strict), or dropped with a warning (coerce)", async () => {
+    const refused = async (model: string, request: Record<string, unknown>, field: string, pattern: RegExp, allowed?: unknown[]) => {
+      await assert.rejects(gw.generateImage(cfg(model), { prompt: "x", ...request }), (e: unknown) => {
+        assert.ok(e instanceof ValidationError, String(e));
+        assert.equal(e.field, field);
+        assert.match(e.message, pattern);
+        if (allowed) assert.deepEqual(e.issues[0]?.allowed, allowed);
+        return true;
+      });
+    };
+    await refused("dall-e-3", { background: "opaque" }, "extraParams.background", /only GPT image models take background/);
+    await refused("gpt-image-1", { background: "clear" }, "extraParams.background", /transparent, opaque, auto/, ["transparent", "opaque", "auto"]);
+    await refused("gpt-image-1", { background: "transparent", outputFormat: "jpeg" }, "extraParams.background", /png or webp/, ["png", "webp"]);
+    await refused("gpt-image-1", { extraParams: { output_compression: 80 } }, "extraParams.output_compression", /jpeg and webp/);
+    await refused("gpt-image-1", { outputFormat: "jpeg", outputCompression: 101 }, "extraParams.outputCompression", /0 to 100/);
+    await refused("gpt-image-1", { moderation: "strict" }, "extraParams.moderation", /auto, low/, ["auto", "low"]);
+    await refused("gpt-image-1", { moderation: "low", imageList: [{ image: ONE_PIXEL_PNG }] }, "extraParams.moderation", /generations only/);
+    assert.equal(fake.requests.length, 0);
+
+    const res = await gw.generateImage(cfg("dall-e-3", { validation: "coerce" }), { prompt: "x", background: "transparent", moderation: "low" });
+    const sent = body(only("POST", "/images/generations"));
+    assert.equal(sent.background, undefined);
+    assert.equal(sent.moderation, undefined);
+    assert.ok(res.warnings.some((w) => /extraParams\.background was not sent: only GPT image models/.test(w)), res.warnings.join("; "));
+    assert.ok(res.warnings.some((w) => /extraParams\.moderation was not sent/.test(w)));
+  });
+
+  it("gpt-image n above OpenAI's 10 per call: parallel calls, images and token usage merged, token costs summed", async () => {
+    const res = await gw.generateImage(cfg("gpt-image-1"), { prompt: "many small foxes", quality: "low", n: 12 });
+    const ns = fake.calls("POST", "/images/generations").map((c) => Number(body(c).n)).sort((a, b) => a - b);
+    assert.deepEqual(ns, [2, 10]);
+    assert.equal(res.images.length, 12);
+    // 272 output tokens per low-quality image; 3 prompt words as input on each of the two calls.
+    assert.deepEqual(res.usage, { images: 12, inputTokens: 6, outputTokens: 272 * 12, totalTokens: 6 + 272 * 12, inputImageTokens: 0 });
+    assert.equal(res.cost?.basis, "per_token");
+    assert.equal(res.cost?.estimated, false);
+    assert.ok(Math.abs(res.cost!.amountUsd - (272 * 12 * 40 + 6 * 5) / 1e6) < 1e-12, String(res.cost?.amountUsd));
+    assert.equal(res.providerRequestId?.split(",").length, 2);
+  });
+
   it("a response_format pushed to gpt-image via extraParams gets the real 400 unknown_parameter → ValidationError naming it", async () => {
     await assert.rejects(gw.generateImage(cfg("gpt-image-1.5"), { prompt: "x", extraParams: { response_format: "url" } }), (e: unknown) => {
       assert.ok(e instanceof ValidationError);

@@ -94,6 +94,62 @@ function wireSize(ctx: AdapterContext, req: NormalizedImageRequest, family: Open
 }
 
 /**
+ * GPT-image-only body fields, taken from `extraParams` (where unknown top-level request fields land too),
+ * so they can be checked per model instead of earning a 400 `unknown_parameter` from OpenAI.
+ */
+const GPT_IMAGE_ENUMS: Record<string, { allowed: readonly string[]; generationsOnly?: boolean }> = {
+  background: { allowed: ["transparent", "opaque", "auto"] },
+  moderation: { allowed: ["auto", "low"], generationsOnly: true },
+};
+/** The wire name each accepted key goes out under. */
+const GPT_IMAGE_KEYS: Record<string, string> = {
+  background: "background",
+  moderation: "moderation",
+  output_compression: "output_compression",
+  outputCompression: "output_compression",
+};
+
+/**
+ * `background`, `moderation` and `output_compression` for the wire, or refused: wrong model family,
+ * wrong operation, a value OpenAI does not take, or a combination it rejects. A refusal is a
+ * ValidationError in strict mode and a warning (field not sent) in coerce mode.
+ */
+function gptImageOptions(
+  ctx: AdapterContext,
+  req: NormalizedImageRequest,
+  family: OpenAIImageFamily,
+  op: ImageOperation,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const format = req.outputFormat ?? "png";
+  for (const [key, value] of Object.entries(req.extraParams ?? {})) {
+    const wire = Object.hasOwn(GPT_IMAGE_KEYS, key) ? GPT_IMAGE_KEYS[key] : undefined;
+    if (wire === undefined || value === undefined) continue;
+    const field = `extraParams.${key}`;
+    const refuse = (why: string, allowed?: readonly (string | number)[]) => {
+      if (ctx.validation === "strict") {
+        throw new ValidationError(`${ctx.model}: ${field} ${JSON.stringify(value)}: ${why}`, {
+          issues: [{ field, message: why, ...(allowed ? { allowed } : {}) }],
+        });
+      }
+      ctx.warn(`${field} was not sent: ${why}`);
+    };
+    const spec = Object.hasOwn(GPT_IMAGE_ENUMS, wire) ? GPT_IMAGE_ENUMS[wire] : undefined;
+    if (family !== "gpt-image") refuse(`only GPT image models take ${wire} (${family} does not)`);
+    else if (spec && !spec.allowed.includes(value as string)) refuse(`allowed: ${spec.allowed.join(", ")}`, spec.allowed);
+    else if (spec?.generationsOnly && op !== "generate") refuse(`${wire} applies to generations only, not ${OPERATION_PATH[op]}`);
+    else if (wire === "output_compression" && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 100)) {
+      refuse("an integer from 0 to 100", ["0..100"]);
+    } else if (wire === "output_compression" && format === "png") {
+      refuse("compression applies to jpeg and webp output only (set outputFormat)", ["jpeg", "webp"]);
+    } else if (wire === "background" && value === "transparent" && format === "jpeg") {
+      refuse("a transparent background needs outputFormat png or webp", ["png", "webp"]);
+    } else out[wire] = value;
+  }
+  return out;
+}
+
+/**
  * The OpenAI fields for one request (before JSON or multipart encoding). Known models arrive already
  * validated against the catalog, so the warnings here only fire for unknown models.
  */
@@ -127,7 +183,8 @@ export function wireParams(
   if (req.negativePrompt !== undefined) notSent("negativePrompt", "OpenAI image models take no negative prompt");
   if (req.seed !== undefined) notSent("seed", "OpenAI image models take no seed");
   if (req.enhancePrompt !== undefined) notSent("enhancePrompt", "OpenAI image models have no prompt-enhancement switch");
-  for (const [k, v] of Object.entries(req.extraParams ?? {})) if (k !== OPERATION_KEY) p[k] = v;
+  Object.assign(p, gptImageOptions(ctx, req, family, op));
+  for (const [k, v] of Object.entries(req.extraParams ?? {})) if (k !== OPERATION_KEY && !Object.hasOwn(GPT_IMAGE_KEYS, k)) p[k] = v;
   return p;
 }
 

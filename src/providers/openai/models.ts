@@ -29,7 +29,8 @@ function gptImage(
     qualities: GPT_IMAGE_QUALITIES,
     defaultQuality: "auto",
     outputFormats: GPT_IMAGE_FORMATS,
-    maxN: 10,
+    // OpenAI takes n ≤ 10 per call; the core runs up to two calls in parallel and merges usage and cost.
+    maxN: 20,
     maxNPerCall: 10,
     inputs: GPT_IMAGE_INPUTS,
     ...(price ? { price: { unit: "token", ...price, tokensPerImage: 4160 } } : {}),
@@ -57,7 +58,7 @@ export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provide
     qualities: ["standard"],
     defaultQuality: "standard",
     outputFormats: ["png"],
-    maxN: 10,
+    maxN: 20,
     maxNPerCall: 10,
     inputs: { maxImages: 1, imageTypes: ["reference", "asset"], mask: true },
     price: { unit: "image", usd: 0.02, bySize: { "256x256": 0.016, "512x512": 0.018, "1024x1024": 0.02 } },
