@@ -226,4 +226,25 @@ describe("azure-openai images", () => {
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(gw.generateImage(cfg("gpt-image-1"), { prompt: "x" }, { signal: controller.signal }), CancelledError);
   });
+
+  it("maps each status to its typed error, keeping Azure's message", async () => {
+    const cases: [number, new (...a: never[]) => Error, string][] = [
+      [400, ValidationError, "InvalidPayload"],
+      [401, AuthenticationError, "Unauthorized"],
+      [403, AuthenticationError, "PermissionDenied"],
+      [404, HTTPError, "DeploymentNotFound"],
+      [422, ValidationError, "UnprocessableEntity"],
+      [429, RateLimitError, "429"],
+      [500, HTTPError, "InternalServerError"],
+    ];
+    for (const [status, type, code] of cases) {
+      const message = `azure says ${status}`;
+      fake.script("POST", "/openai/v1/images/generations", { status, json: { error: { code, message } } });
+      const err = await gw.generateImage(cfg("gpt-image-1", {}, { maxRetries: 0 }), { prompt: "x" }).catch((e: unknown) => e);
+      assert.ok(err instanceof type, `${status}: ${String(err)}`);
+      assert.equal((err as HTTPError).statusCode, status);
+      assert.match((err as Error).message, new RegExp(message));
+      assert.equal((err as HTTPError).retryable, status === 429 || status >= 500, `${status} retryable`);
+    }
+  });
 });

@@ -6,6 +6,7 @@ import {
   ContentModerationError,
   GenerationFailedError,
   HTTPError,
+  RateLimitError,
   type Logger,
   type ProgressUpdate,
   TimeoutError,
@@ -336,5 +337,26 @@ describe("fal image adapter (queue API)", () => {
     assert.equal(res.provider, "mock");
     assert.equal(res.executionMetadata.fallbackTriggered, true);
     assert.equal(res.executionMetadata.attempts[0]!.provider, "fal");
+  });
+
+  it("maps each submit status to its typed error, keeping fal's message", async () => {
+    const cases: [number, new (...a: never[]) => Error, Record<string, unknown>][] = [
+      [400, ValidationError, { detail: "fal says 400" }],
+      [401, AuthenticationError, { detail: "fal says 401" }],
+      [403, AuthenticationError, { detail: "fal says 403" }],
+      [404, HTTPError, { detail: "fal says 404" }],
+      [422, ValidationError, { detail: [{ loc: ["body", "seed"], msg: "fal says 422", type: "int_parsing" }] }],
+      [429, RateLimitError, { detail: "fal says 429" }],
+      [500, HTTPError, { detail: "fal says 500" }],
+    ];
+    for (const [status, type, json] of cases) {
+      fake.server.script("POST", "/fal-ai/flux/dev", { status, json });
+      const err = await gw.generateImage({ ...cfg, maxRetries: 0 }, { prompt: "x" }).catch((e: unknown) => e);
+      assert.ok(err instanceof type, `${status}: ${String(err)}`);
+      assert.equal((err as HTTPError).statusCode, status);
+      assert.match((err as Error).message, new RegExp(`fal says ${status}`));
+      assert.equal((err as HTTPError).retryable, status === 429 || status >= 500, `${status} retryable`);
+      if (status === 422) assert.equal((err as ValidationError).field, "seed");
+    }
   });
 });

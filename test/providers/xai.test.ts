@@ -5,6 +5,7 @@ import {
   CancelledError,
   ContentModerationError,
   HTTPError,
+  RateLimitError,
   type Logger,
   TimeoutError,
   ValidationError,
@@ -169,5 +170,25 @@ describe("xai image adapter", () => {
     setTimeout(() => controller.abort(), 20);
     await assert.rejects(gw.generateImage(cfg, { prompt: "slow" }, { signal: controller.signal }), CancelledError);
     await assert.rejects(gw.generateImage({ ...cfg, timeoutMs: 30, maxRetries: 0 }, { prompt: "slow" }), TimeoutError);
+  });
+
+  it("maps each status to its typed error, keeping xAI's message", async () => {
+    const cases: [number, new (...a: never[]) => Error, Record<string, unknown>][] = [
+      [400, ValidationError, { code: "Client specified an invalid argument", error: "xai says 400" }],
+      [401, AuthenticationError, { code: "Unauthenticated", error: "xai says 401" }],
+      [403, AuthenticationError, { code: "The caller does not have permission to execute the specified operation", error: "xai says 403" }],
+      [404, HTTPError, { code: "Some requested entity was not found", error: "xai says 404" }],
+      [422, ValidationError, { code: "Client specified an invalid argument", error: "xai says 422" }],
+      [429, RateLimitError, { error: { message: "xai says 429", type: "rate_limit_exceeded" } }],
+      [500, HTTPError, { code: "Internal error", error: "xai says 500" }],
+    ];
+    for (const [status, type, json] of cases) {
+      fake.script("POST", "/v1/images/generations", { status, json });
+      const err = await gw.generateImage({ ...cfg, maxRetries: 0 }, { prompt: "x" }).catch((e: unknown) => e);
+      assert.ok(err instanceof type, `${status}: ${String(err)}`);
+      assert.equal((err as HTTPError).statusCode, status);
+      assert.match((err as Error).message, new RegExp(`xai says ${status}`));
+      assert.equal((err as HTTPError).retryable, status === 429 || status >= 500, `${status} retryable`);
+    }
   });
 });
