@@ -78,7 +78,9 @@ describe("azure-openai images", () => {
   });
 
   it("v1 surface by default: /openai/v1, deployment (= model) in the body, no api-version; token usage and cost", async () => {
-    const res = await gw.generateImage(cfg("gpt-image-1"), { prompt: "two words", n: 2, quality: "low" });
+    const progress: string[] = [];
+    const res = await gw.generateImage(cfg("gpt-image-1"), { prompt: "two words", n: 2, quality: "low" }, { onProgress: (u) => void progress.push(u.status) });
+    assert.deepEqual(progress, ["processing", "completed"]);
     const req = only();
     assert.equal(req.path, "/openai/v1/images/generations");
     assert.equal(req.query.get("api-version"), null);

@@ -30,7 +30,9 @@ describe("xai image adapter", () => {
   afterEach(() => void fake.requests.splice(0));
 
   it("sends a generation with aspect_ratio, resolution and n, and normalises the response", async () => {
-    const res = await gw.generateImage(cfg, { prompt: "a red fox", aspectRatio: "16:9", resolution: "2K", n: 2 });
+    const progress: string[] = [];
+    const res = await gw.generateImage(cfg, { prompt: "a red fox", aspectRatio: "16:9", resolution: "2K", n: 2 }, { onProgress: (u) => void progress.push(u.status) });
+    assert.deepEqual(progress, ["processing", "completed"]);
     const [req] = fake.calls("POST", "/v1/images/generations");
     assert.ok(req);
     assert.equal(req.headers.authorization, `Bearer ${XAI_KEY}`);
