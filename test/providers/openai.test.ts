@@ -14,6 +14,7 @@ import {
 import { parseDataUrl } from "../../src/core/media/tools.js";
 import { type FakeServer, ONE_PIXEL_PNG, type RecordedRequest } from "../helpers/fake-server.js";
 import { BLOCKED_WORD, openAIError, startOpenAIFake } from "../fakes/openai.js";
+import { XAI_KEY, startXaiFake } from "../fakes/xai.js";
 
 const KEY = "test-key-1234567890";
 const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
@@ -328,6 +329,27 @@ describe("openai images", () => {
     assert.equal(res.executionMetadata.fallbackTriggered, true);
     assert.equal(res.executionMetadata.attempts[0]!.provider, "openai");
     assert.equal(res.executionMetadata.attempts[0]!.statusCode, 502);
+  });
+
+  it("falls back across real adapters: OpenAI's 429 → xAI answers, with xAI's request on the wire", async () => {
+    const xai = await startXaiFake();
+    try {
+      fake.script("POST", "/images/generations", { ...openAIError(429, "Rate limit reached.", null, "rate_limit_exceeded"), headers: { "retry-after": "0" } });
+      const res = await gw.generateImage(
+        cfg("gpt-image-1", { maxRetries: 0, fallbacks: [{ provider: "xai", model: "grok-imagine-image", apiKey: XAI_KEY, baseUrl: `${xai.url}/v1` }] }),
+        { prompt: "a lighthouse", aspectRatio: "3:2" },
+      );
+      assert.equal(res.provider, "xai");
+      assert.equal(res.images.length, 1);
+      assert.deepEqual(res.executionMetadata.attempts.map((a) => [a.provider, a.status, a.errorType]), [
+        ["openai", "failed", "RateLimitError"],
+        ["xai", "success", undefined],
+      ]);
+      assert.equal(body(only("POST", "/images/generations")).size, "1536x1024");
+      assert.equal((xai.calls("POST", "/v1/images/generations")[0]!.json as Record<string, unknown>).aspect_ratio, "3:2");
+    } finally {
+      await xai.close();
+    }
   });
 
   it("cancels an in-flight call via AbortSignal", async () => {
