@@ -177,7 +177,9 @@ describe("openai images", () => {
 
   it("background / outputCompression / moderation as top-level fields reach GPT image models under OpenAI's names", async () => {
     await gw.generateImage(cfg("gpt-image-1-mini"), { prompt: "a sticker", outputFormat: "webp", background: "transparent", outputCompression: 60, moderation: "low" });
-    assert.deepEqual(body(only("POST", "/images/generations")), {
+    await gw.generateImage(cfg("gpt-image-1"), { prompt: "raw names", extraParams: { output_format: "jpeg", output_compression: 50 } });
+    assert.deepEqual(body(fake.calls("POST", "/images/generations")[1]!), { model: "gpt-image-1", prompt: "raw names", output_format: "jpeg", output_compression: 50 });
+    assert.deepEqual(body(fake.calls("POST", "/images/generations")[0]!), {
       model: "gpt-image-1-mini",
       prompt: "a sticker",
       output_format: "webp",

@@ -121,7 +121,9 @@ function gptImageOptions(
   op: ImageOperation,
 ): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const format = req.outputFormat ?? "png";
+  // The raw wire name in extraParams wins, as it does in the body.
+  const raw = req.extraParams?.output_format;
+  const format = typeof raw === "string" ? raw : (req.outputFormat ?? "png");
   for (const [key, value] of Object.entries(req.extraParams ?? {})) {
     const wire = Object.hasOwn(GPT_IMAGE_KEYS, key) ? GPT_IMAGE_KEYS[key] : undefined;
     if (wire === undefined || value === undefined) continue;
