@@ -28,10 +28,35 @@ interface ModelSpec {
   durationRange?: { min: number; max: number };
   lastFrame?: boolean;
   targetAspectRatios?: readonly string[];
+  /** Seedance 2: promptImage entries without a position are reference images (not mixable with frames). */
+  referenceImages?: boolean;
+  /** Seedance 2: `references: [{uri}]`, up to this many (gen4_aleph: `[{type: "image", uri}]`, one). */
+  plainReferences?: number;
 }
 
 const GEN4 = ["1280:720", "720:1280", "1104:832", "832:1104", "960:960", "1584:672"];
 const VEO = ["1280:720", "720:1280", "1080:1920", "1920:1080"];
+const SEEDANCE_720 = ["992:432", "864:496", "752:560", "640:640", "560:752", "496:864", "1470:630", "1280:720", "1112:834", "960:960", "834:1112", "720:1280"];
+const SEEDANCE_ALL = [...SEEDANCE_720, "2206:946", "1920:1080", "1664:1248", "1440:1440", "1248:1664", "1080:1920", "3840:1646", "3840:2160", "3840:2880", "3840:3840", "2880:3840", "2160:3840"];
+const SEEDANCE_MODELS = { seedance2: SEEDANCE_ALL, seedance2_fast: SEEDANCE_720, seedance2_mini: SEEDANCE_720 } as const;
+/** Seedance 2 on each endpoint: the input field, the optional fields, and its ratios per variant. */
+function seedance(input: "promptImage" | "promptVideo" | undefined, extra: readonly string[]): Record<string, ModelSpec> {
+  const fields = ["model", "promptText", "ratio", "duration", "audio", "referenceAudio", ...(input ? [input] : []), ...extra];
+  return Object.fromEntries(
+    Object.entries(SEEDANCE_MODELS).map(([model, ratios]) => [
+      model,
+      {
+        fields,
+        required: ["model", ...(input ? [input] : ["promptText"])],
+        ratios,
+        durationRange: { min: 4, max: 15 },
+        lastFrame: true,
+        referenceImages: true,
+        plainReferences: 9,
+      },
+    ]),
+  );
+}
 const I2V_GEN = ["model", "promptImage", "promptText", "ratio", "duration", "seed", "contentModeration"];
 
 const SPECS: Record<Endpoint, Record<string, ModelSpec>> = {
@@ -43,6 +68,7 @@ const SPECS: Record<Endpoint, Record<string, ModelSpec>> = {
     "veo3.1": { fields: ["model", "promptImage", "promptText", "ratio", "duration", "negativePrompt", "audio"], required: ["model", "promptImage", "ratio"], ratios: VEO, durations: [4, 6, 8], lastFrame: true },
     "veo3.1_fast": { fields: ["model", "promptImage", "promptText", "ratio", "duration", "negativePrompt", "audio"], required: ["model", "promptImage", "ratio"], ratios: VEO, durations: [4, 6, 8], lastFrame: true },
     gemini_omni_flash: { fields: ["model", "promptImage", "promptText", "ratio", "duration"], required: ["model", "promptImage"], ratios: ["1280:720", "720:1280"], durationRange: { min: 3, max: 10 } },
+    ...seedance("promptImage", []),
   },
   text_to_video: {
     "gen4.5": { fields: ["model", "promptText", "ratio", "duration", "seed", "contentModeration"], required: ["model", "promptText", "ratio", "duration"], ratios: ["1280:720", "720:1280"], durationRange: { min: 2, max: 10 } },
@@ -50,8 +76,10 @@ const SPECS: Record<Endpoint, Record<string, ModelSpec>> = {
     "veo3.1": { fields: ["model", "promptText", "ratio", "duration", "negativePrompt", "audio"], required: ["model", "promptText", "ratio"], ratios: VEO, durations: [4, 6, 8] },
     "veo3.1_fast": { fields: ["model", "promptText", "ratio", "duration", "negativePrompt", "audio"], required: ["model", "promptText", "ratio"], ratios: VEO, durations: [4, 6, 8] },
     gemini_omni_flash: { fields: ["model", "promptText", "ratio", "duration"], required: ["model", "promptText"], ratios: ["1280:720", "720:1280"], durationRange: { min: 3, max: 10 } },
+    ...seedance(undefined, ["references", "referenceVideos"]),
   },
   video_to_video: {
+    ...seedance("promptVideo", ["references", "referenceVideos"]),
     gen4_aleph: { fields: ["model", "promptText", "videoUri", "contentModeration", "ratio", "references", "seed"], required: ["model", "promptText", "videoUri"] },
     aleph2: {
       fields: ["model", "videoUri", "contentModeration", "keyframes", "promptText", "ratio", "seed", "targetAspectRatio"],
@@ -123,12 +151,18 @@ function checkPromptImage(value: unknown, spec: ModelSpec): FakeResponse | undef
     const extra = Object.keys(item).filter((k) => k !== "uri" && k !== "position");
     if (extra.length) return bad("Validation of body failed", [issue("unrecognized_keys", ["promptImage", i], `Unrecognized key(s) in object: ${extra.join(", ")}`, { keys: extra })]);
     const allowed = spec.lastFrame ? ["first", "last"] : ["first"];
-    if (typeof item.position !== "string" || !allowed.includes(item.position) || seen.has(item.position)) {
+    if (item.position === undefined && spec.referenceImages) {
+      seen.add("reference");
+    } else if (typeof item.position !== "string" || !allowed.includes(item.position) || seen.has(item.position)) {
       return bad("Validation of body failed", [issue("invalid_enum_value", ["promptImage", i, "position"], `Invalid enum value. Expected ${allowed.map((a) => `'${a}'`).join(" | ")}`)]);
+    } else {
+      seen.add(item.position);
     }
-    seen.add(item.position);
     const uriError = checkUri(item.uri, "promptImage", "image");
     if (uriError) return uriError;
+  }
+  if (seen.has("reference") && (seen.has("first") || seen.has("last"))) {
+    return bad("Validation of body failed", [issue("custom", ["promptImage"], "Keyframe images (with a position) and reference images (without) cannot be mixed")]);
   }
   return undefined;
 }
@@ -180,7 +214,20 @@ function checkBody(endpoint: Endpoint, body: Record<string, unknown>): FakeRespo
     const e = checkUri(body.videoUri, "videoUri", "video");
     if (e) return e;
   }
-  if (body.references !== undefined) {
+  if (body.promptVideo !== undefined) {
+    const e = checkUri(body.promptVideo, "promptVideo", "video");
+    if (e) return e;
+  }
+  if (body.references !== undefined && spec.plainReferences !== undefined) {
+    if (!Array.isArray(body.references) || body.references.length > spec.plainReferences) {
+      return bad("Validation of body failed", [issue("too_big", ["references"], `Array must contain at most ${spec.plainReferences} element(s)`)]);
+    }
+    for (const [i, r] of body.references.entries()) {
+      if (!isObj(r) || Object.keys(r).some((k) => k !== "uri")) return bad("Validation of body failed", [issue("invalid_type", ["references", i], "Expected { uri }")]);
+      const e = checkUri(r.uri, "references", "image");
+      if (e) return e;
+    }
+  } else if (body.references !== undefined) {
     if (!Array.isArray(body.references) || body.references.length > 1) return bad("Validation of body failed", [issue("too_big", ["references"], "Array must contain at most 1 element(s)")]);
     for (const [i, r] of body.references.entries()) {
       if (!isObj(r) || r.type !== "image" || Object.keys(r).some((k) => k !== "type" && k !== "uri")) {

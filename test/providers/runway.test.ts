@@ -206,6 +206,63 @@ describe("runway video", () => {
       assert.equal(fake.server.calls("POST", "/v1/text_to_video").length, before);
     });
 
+    it("seedance2: the tier rides in ratio (1080p 21:9 → 2206:946), audio and duration on every endpoint; references without a position", async () => {
+      await gateway().generateVideo(cfg("seedance2"), { prompt: "harbour", aspectRatio: "21:9", resolution: "1080p", durationSeconds: 12, generateAudio: true });
+      assert.deepEqual(lastBody("text_to_video"), { model: "seedance2", promptText: "harbour", ratio: "2206:946", duration: 12, audio: true });
+
+      const res = await gateway().generateVideo(cfg("seedance2"), { prompt: "harbour", resolution: "480p" });
+      assert.equal(lastBody("text_to_video").ratio, "864:496");
+      assert.ok(res.warnings.some((w) => /16:9 was assumed/.test(w)));
+
+      await gateway().generateVideo(cfg("seedance2"), {
+        prompt: "the same two characters",
+        imageList: [
+          { image: FIRST, type: "reference" },
+          { image: LAST, type: "reference" },
+        ],
+      });
+      assert.deepEqual(lastBody("image_to_video").promptImage, [{ uri: FIRST }, { uri: LAST }]);
+
+      await gateway().generateVideo(cfg("seedance2"), {
+        prompt: "dawn to dusk",
+        imageList: [
+          { image: LAST, type: "last_frame" },
+          { image: FIRST, type: "first_frame" },
+        ],
+      });
+      assert.deepEqual(lastBody("image_to_video").promptImage, [
+        { uri: FIRST, position: "first" },
+        { uri: LAST, position: "last" },
+      ]);
+
+      await gateway().generateVideo(cfg("seedance2_fast"), { prompt: "make it snow", video: CLIP, imageList: [{ image: FIRST, type: "reference" }], aspectRatio: "9:16", durationSeconds: 6 });
+      assert.deepEqual(lastBody("video_to_video"), {
+        model: "seedance2_fast",
+        promptText: "make it snow",
+        promptVideo: CLIP,
+        references: [{ uri: FIRST }],
+        ratio: "720:1280",
+        duration: 6,
+      });
+    });
+
+    it("seedance2: frames and references mixed, a frame on video to video, 1080p on the fast variant or 20 s → ValidationError before any call", async () => {
+      const before = fake.server.requests.length;
+      const cases: [string, Record<string, unknown>, string][] = [
+        ["seedance2", { imageList: [{ image: FIRST, type: "first_frame" }, { image: LAST, type: "reference" }] }, "imageList"],
+        ["seedance2", { video: CLIP, imageList: [{ image: FIRST, type: "first_frame" }] }, "imageList.0.type"],
+        ["seedance2_fast", { resolution: "1080p" }, "resolution"],
+        ["seedance2", { durationSeconds: 20 }, "durationSeconds"],
+        ["seedance2", { seed: 3 }, "seed"],
+      ];
+      for (const [model, extra, field] of cases) {
+        const err = await gateway().generateVideo(cfg(model), { prompt: "x", ...extra }).catch((e: unknown) => e);
+        assert.ok(err instanceof ValidationError, `${model} ${JSON.stringify(extra)}`);
+        assert.equal(err.field, field);
+      }
+      assert.equal(fake.server.requests.length, before);
+    });
+
     it("an http (not https) input is fetched here and sent inline, since Runway refuses plain http", async () => {
       let assets: FakeServer | undefined;
       try {

@@ -60,9 +60,18 @@ export function chooseEndpoint(ctx: AdapterContext, req: NormalizedVideoRequest,
   return "text_to_video";
 }
 
+/** The aspect ratio → `ratio` table for a resolution: per tier (Seedance 2), or 720p-class with a 1080p variant. */
+function ratioTable(hints: RunwayHints, resolution: string | undefined): Readonly<Record<string, string>> {
+  if (hints.ratiosByResolution) {
+    const tier = resolution ?? hints.defaultResolution;
+    return (tier !== undefined ? hints.ratiosByResolution[tier] : undefined) ?? {};
+  }
+  return (resolution === "1080p" ? hints.ratios1080p : undefined) ?? hints.ratios ?? {};
+}
+
 /** Aspect ratio (+ resolution) → Runway's pixel `ratio` for this model. */
 function pixelRatio(ctx: AdapterContext, aspect: string, resolution: string | undefined, hints: RunwayHints): string {
-  const table = (resolution === "1080p" ? hints.ratios1080p : undefined) ?? hints.ratios ?? {};
+  const table = ratioTable(hints, resolution);
   const exact = table[aspect];
   if (exact) return exact;
   // Already in Runway's own form (unknown models, or a user who knows the wire values).
@@ -75,20 +84,26 @@ function pixelRatio(ctx: AdapterContext, aspect: string, resolution: string | un
 
 interface Frame {
   uri: string;
-  position: "first" | "last";
+  /** Absent: a Seedance 2 reference image. */
+  position?: "first" | "last";
 }
 
 async function frames(ctx: AdapterContext, req: NormalizedVideoRequest, hints: RunwayHints): Promise<Frame[]> {
   const out: Frame[] = [];
   for (const [i, item] of (req.imageList ?? []).entries()) {
     const field = `imageList.${i}.image`;
-    // An untyped image on an image-to-video model can only be the start frame.
-    const position = item.type === "last_frame" ? "last" : "first";
+    // An untyped image on an image-to-video model can only be the start frame, except where the
+    // model takes reference images of its own (Seedance 2).
+    const position = item.type === "last_frame" ? "last" : item.type === "reference" && hints.plainReferences ? undefined : "first";
     if (position === "last" && !hints.lastFrame) throw invalid(ctx, `imageList.${i}.type`, "this model takes a first frame only", ["first_frame"]);
-    if (out.some((f) => f.position === position)) throw invalid(ctx, `imageList.${i}.type`, `only one ${position} frame may be given`);
-    out.push({ uri: await toRunwayUri(ctx, item.image, field, "image"), position });
+    if (position !== undefined && out.some((f) => f.position === position)) throw invalid(ctx, `imageList.${i}.type`, `only one ${position} frame may be given`);
+    out.push({ uri: await toRunwayUri(ctx, item.image, field, "image"), ...(position ? { position } : {}) });
   }
-  if (out.length > 0 && !out.some((f) => f.position === "first") && !hints.lastFrameAlone) {
+  const framed = out.filter((f) => f.position !== undefined);
+  if (framed.length > 0 && framed.length < out.length) {
+    throw invalid(ctx, "imageList", "first/last frames and reference images cannot be mixed on this model: send either frames or references");
+  }
+  if (framed.length > 0 && !framed.some((f) => f.position === "first") && !hints.lastFrameAlone) {
     throw invalid(ctx, "imageList", "a last frame needs a first frame as well for this model");
   }
   return out.sort((a, b) => (a.position === b.position ? 0 : a.position === "first" ? -1 : 1));
@@ -116,9 +131,14 @@ export async function buildBody(
   const body: Record<string, unknown> = { model: ctx.model, promptText: req.prompt };
 
   if (endpoint === "video_to_video") {
-    body.videoUri = await toRunwayUri(ctx, req.video!, "video", "video");
+    body[hints.videoField ?? "videoUri"] = await toRunwayUri(ctx, req.video!, "video", "video");
     const images = req.imageList ?? [];
-    if (hints.references && images.length > 0) {
+    if (hints.plainReferences && images.length > 0) {
+      // Seedance 2 edits a video with reference images only; it has no keyframes.
+      const frame = images.findIndex((item) => item.type !== "reference");
+      if (frame >= 0) throw invalid(ctx, `imageList.${frame}.type`, "video to video takes reference images only on this model", ["reference"]);
+      body.references = await Promise.all(images.map(async (item, i) => ({ uri: await toRunwayUri(ctx, item.image, `imageList.${i}.image`, "image") })));
+    } else if (hints.references && images.length > 0) {
       body.references = await Promise.all(
         images.map(async (item, i) => ({ type: "image", uri: await toRunwayUri(ctx, item.image, `imageList.${i}.image`, "image") })),
       );
@@ -135,21 +155,25 @@ export async function buildBody(
     body.promptImage = list.length === 1 && only.position === "first" ? only.uri : list;
   }
 
-  const aspect = req.aspectRatio ?? hints.defaultAspectRatio;
+  let aspect = req.aspectRatio ?? hints.defaultAspectRatio;
+  if (aspect === undefined && req.resolution !== undefined && hints.ratiosByResolution) {
+    // The tier travels inside `ratio`, so a resolution alone needs a shape to pick one.
+    aspect = "16:9";
+    ctx.warn(`resolution ${req.resolution} is sent as a Runway ratio, which needs an aspect ratio: 16:9 was assumed (set aspectRatio to choose)`);
+  }
   if (aspect !== undefined) {
     if (hints.targetAspectRatio) {
       body.targetAspectRatio = aspect;
-    } else if (hints.ratios || hints.ratios1080p) {
+    } else if (hints.ratios || hints.ratios1080p || hints.ratiosByResolution) {
       if (endpoint === "text_to_video" && hints.textAspectRatios && !hints.textAspectRatios.includes(aspect)) {
         throw invalid(ctx, "aspectRatio", `text to video takes ${hints.textAspectRatios.join(" or ")} only (pass an image for ${aspect})`, hints.textAspectRatios);
       }
       body.ratio = pixelRatio(ctx, aspect, req.resolution, hints);
     }
   }
-  if (endpoint !== "video_to_video") {
-    const seconds = duration(ctx, req, hints);
-    if (seconds !== undefined) body.duration = seconds;
-  }
+  // Aleph declares no durations, so the core has already refused or dropped one; Seedance 2 takes it on every endpoint.
+  const seconds = duration(ctx, req, hints);
+  if (seconds !== undefined) body.duration = seconds;
   if (req.seed !== undefined) body.seed = req.seed;
   if (req.negativePrompt !== undefined) body.negativePrompt = req.negativePrompt;
   if (req.generateAudio !== undefined) body.audio = req.generateAudio;

@@ -15,6 +15,7 @@ const FIELD_BY_PARAM: Readonly<Record<string, string>> = {
   references: "imageList",
   keyframes: "imageList",
   videoUri: "video",
+  promptVideo: "video",
   ratio: "aspectRatio",
   targetAspectRatio: "aspectRatio",
   duration: "durationSeconds",
@@ -31,7 +32,7 @@ export function fieldFromPath(path: readonly (string | number)[]): string | unde
 
 /** Asset errors name the field in prose ("promptImage: Only HTTPS URLs are allowed"). */
 export function fieldFromText(text: string): string | undefined {
-  const m = /\b(promptText|promptImage|videoUri|references|keyframes|ratio|targetAspectRatio|duration|seed|negativePrompt|audio|model)\b/.exec(text);
+  const m = /\b(promptText|promptImage|promptVideo|videoUri|references|keyframes|ratio|targetAspectRatio|duration|seed|negativePrompt|audio|model)\b/.exec(text);
   return m ? FIELD_BY_PARAM[m[1]!] : undefined;
 }
 

@@ -12,6 +12,13 @@ export interface RunwayHints {
   ratios?: Readonly<Record<string, string>>;
   /** Aspect ratio → `ratio` when `resolution: "1080p"` is asked for. */
   ratios1080p?: Readonly<Record<string, string>>;
+  /**
+   * Seedance 2: one aspect ratio → `ratio` table per output tier (480p … 4k); `ratio` carries the
+   * resolution, so it is sent whenever either field is given.
+   */
+  ratiosByResolution?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The tier `ratiosByResolution` uses when the request names none. */
+  defaultResolution?: string;
   /** Aspect ratios `text_to_video` accepts, when narrower than image_to_video's. */
   textAspectRatios?: readonly string[];
   /** Sent when the request names no aspect ratio and the model requires `ratio`. */
@@ -24,6 +31,13 @@ export interface RunwayHints {
   lastFrameAlone?: boolean;
   /** gen4_aleph: `imageList` reference images go to `references: [{type: "image", uri}]`. */
   references?: boolean;
+  /**
+   * Seedance 2: reference images go to `promptImage` entries without a position (image to video) or
+   * `references: [{uri}]` (video to video); they cannot be mixed with first/last frames.
+   */
+  plainReferences?: boolean;
+  /** The input video's field on video_to_video: `videoUri` (Aleph, the default) or `promptVideo` (Seedance 2). */
+  videoField?: "videoUri" | "promptVideo";
   /** aleph2: first/last frames go to `keyframes: [{at: 0|1, uri}]`. */
   keyframes?: boolean;
   /** Runway rejects fractional seconds for these models. */
@@ -49,6 +63,14 @@ export const GENERIC_HINTS: RunwayHints = {
   ratios1080p: VEO_RATIOS_1080P,
   lastFrame: true,
 };
+
+/** Seedance 2's `ratio` values per tier (sdk-node image_to_video / text_to_video / video_to_video types). */
+const SEEDANCE_RATIOS = {
+  "480p": { "21:9": "992:432", "16:9": "864:496", "4:3": "752:560", "1:1": "640:640", "3:4": "560:752", "9:16": "496:864" },
+  "720p": { "21:9": "1470:630", "16:9": "1280:720", "4:3": "1112:834", "1:1": "960:960", "3:4": "834:1112", "9:16": "720:1280" },
+  "1080p": { "21:9": "2206:946", "16:9": "1920:1080", "4:3": "1664:1248", "1:1": "1440:1440", "3:4": "1248:1664", "9:16": "1080:1920" },
+  "4k": { "21:9": "3840:1646", "16:9": "3840:2160", "4:3": "3840:2880", "1:1": "3840:3840", "3:4": "2880:3840", "9:16": "2160:3840" },
+} as const;
 
 const hints = (h: RunwayHints): Readonly<Record<string, unknown>> => h as unknown as Readonly<Record<string, unknown>>;
 
@@ -159,6 +181,36 @@ export const RUNWAY_MODELS: readonly ModelCapability[] = [
         ratios1080p: VEO_RATIOS_1080P,
         defaultAspectRatio: "16:9",
         lastFrame: true,
+      }),
+    }),
+  ),
+  // Seedance 2 (ByteDance) on Runway: every endpoint, keyframes or up to 9 reference images, audio; no
+  // seed input. The fast and mini variants stop at 720p. 4-15 s (Runway types `duration` as a number).
+  ...(
+    [
+      ["seedance2", "Seedance 2 (via Runway)", ["480p", "720p", "1080p", "4k"]],
+      ["seedance2_fast", "Seedance 2 Fast (via Runway)", ["480p", "720p"]],
+      ["seedance2_mini", "Seedance 2 Mini (via Runway)", ["480p", "720p"]],
+    ] as const
+  ).map(
+    ([model, displayName, tiers]): ModelCapability => ({
+      ...base,
+      model,
+      displayName,
+      aspectRatios: Object.keys(SEEDANCE_RATIOS["720p"]),
+      resolutions: tiers,
+      durationRange: { min: 4, max: 15 },
+      defaultDuration: 5,
+      generateAudio: true,
+      inputs: { maxImages: 9, imageTypes: ["first_frame", "last_frame", "reference"], video: true },
+      adapterHints: hints({
+        endpoints: ["image_to_video", "text_to_video", "video_to_video"],
+        ratiosByResolution: Object.fromEntries(tiers.map((t) => [t, SEEDANCE_RATIOS[t]])),
+        defaultResolution: "720p",
+        lastFrame: true,
+        plainReferences: true,
+        videoField: "promptVideo",
+        integerDuration: true,
       }),
     }),
   ),
