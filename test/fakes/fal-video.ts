@@ -27,6 +27,12 @@ const VEO31 = ["720p", "1080p", "4k"];
 const VEO3 = ["720p", "1080p"];
 const veoI2v = (resolutions: string[]): Record<string, Check> => ({ ...veo(resolutions), aspect_ratio: oneOf("auto", "16:9", "9:16"), image_url: url });
 
+/** A list of URLs (or data URIs), as fal's `image_urls` inputs take. */
+const urls = (max: number): Check => (v) =>
+  Array.isArray(v) && v.length > 0 && v.length <= max && v.every((u) => url(u) === undefined) ? undefined : `Input should be a list of 1 to ${max} valid URLs`;
+
+const SORA: Record<string, Check> = { prompt: str, duration: oneOf("4", "8", "12"), aspect_ratio: oneOf("16:9", "9:16"), resolution: oneOf("720p"), delete_video: bool };
+
 const KLING_DURATION = oneOf("5", "10");
 const KLING_T2V: Record<string, Check> = {
   prompt: str,
@@ -66,6 +72,18 @@ export const FAL_VIDEO_SCHEMAS: Record<string, FalSchema> = {
     fields: { ...veo(VEO31), aspect_ratio: oneOf("auto", "16:9", "9:16"), first_frame_url: url, last_frame_url: url },
     required: ["prompt", "first_frame_url", "last_frame_url"],
   },
+  "fal-ai/veo3.1/reference-to-video": {
+    fields: { prompt: str, image_urls: urls(3), aspect_ratio: oneOf("16:9", "9:16"), duration: oneOf("8s"), resolution: oneOf("720p", "1080p"), generate_audio: bool, auto_fix: bool, safety_tolerance: TOLERANCE },
+    required: ["prompt", "image_urls"],
+  },
+  "fal-ai/veo3.1/extend-video": {
+    fields: { prompt: str, video_url: url, aspect_ratio: oneOf("auto", "16:9", "9:16"), duration: oneOf("7s"), resolution: oneOf("720p"), generate_audio: bool, auto_fix: bool },
+    required: ["prompt", "video_url"],
+  },
+  "fal-ai/sora-2/text-to-video": { fields: SORA },
+  "fal-ai/sora-2/image-to-video": { fields: { ...SORA, aspect_ratio: oneOf("auto", "16:9", "9:16"), image_url: url }, required: ["prompt", "image_url"] },
+  "fal-ai/minimax/video-01": { fields: { prompt: str, prompt_optimizer: bool } },
+  "fal-ai/minimax/video-01/image-to-video": { fields: { prompt: str, image_url: url, prompt_optimizer: bool }, required: ["prompt", "image_url"] },
   "fal-ai/kling-video/v2.1/master/text-to-video": { fields: KLING_T2V },
   "fal-ai/kling-video/v2.5-turbo/pro/text-to-video": { fields: KLING_T2V },
   "fal-ai/kling-video/v2.1/master/image-to-video": { fields: KLING_I2V, required: ["prompt", "image_url"] },

@@ -193,6 +193,52 @@ describe("fal video (queue API)", () => {
       assert.deepEqual(lastInput(), { prompt: "rain" });
     });
 
+    it("Veo 3.1 reference-to-video: every reference image in image_urls (bytes as data URIs), \"8s\"; extend-video: video_url and \"7s\"", async () => {
+      await gw.generateVideo(cfg("fal-ai/veo3.1/reference-to-video"), {
+        prompt: "the same fox in the snow",
+        durationSeconds: 8,
+        resolution: "1080p",
+        imageList: [
+          { image: FIRST, type: "reference" },
+          { image: ONE_PIXEL_PNG, type: "reference" },
+        ],
+      });
+      assert.deepEqual(lastInput(), {
+        prompt: "the same fox in the snow",
+        resolution: "1080p",
+        duration: "8s",
+        image_urls: [FIRST, `data:image/png;base64,${ONE_PIXEL_PNG.toString("base64")}`],
+      });
+      const noRefs = await gw.generateVideo(cfg("fal-ai/veo3.1/reference-to-video"), { prompt: "fox" }).catch((e: unknown) => e);
+      assert.ok(noRefs instanceof ValidationError);
+      assert.equal(noRefs.field, "imageList");
+
+      const res = await gw.generateVideo(cfg("fal-ai/veo3.1/extend-video"), { prompt: "keep walking", video: "https://example.com/clip.mp4", durationSeconds: 7 });
+      assert.deepEqual(lastInput(), { prompt: "keep walking", duration: "7s", video_url: "https://example.com/clip.mp4" });
+      assert.equal(res.video.durationSeconds, 7);
+      const before = fake.server.requests.length;
+      const noVideo = await gw.generateVideo(cfg("fal-ai/veo3.1/extend-video"), { prompt: "keep walking" }).catch((e: unknown) => e);
+      assert.ok(noVideo instanceof ValidationError);
+      assert.equal(noVideo.field, "video");
+      assert.equal(fake.server.requests.length, before);
+    });
+
+    it("Sora 2 on fal: \"4\"/\"8\"/\"12\" bare strings, 720p, first frame → image_url; MiniMax Video-01: fixed 6 s, prompt_optimizer", async () => {
+      await gw.generateVideo(cfg("fal-ai/sora-2/text-to-video"), { prompt: "city", durationSeconds: 12, aspectRatio: "9:16", resolution: "720p" });
+      assert.deepEqual(lastInput(), { prompt: "city", aspect_ratio: "9:16", resolution: "720p", duration: "12" });
+      await gw.generateVideo(cfg("fal-ai/sora-2/image-to-video"), { prompt: "city", durationSeconds: 8, imageList: [{ image: FIRST, type: "first_frame" }] });
+      assert.deepEqual(lastInput(), { prompt: "city", duration: "8", image_url: FIRST });
+      const tooLong = await gw.generateVideo(cfg("fal-ai/sora-2/text-to-video"), { prompt: "city", durationSeconds: 10 }).catch((e: unknown) => e);
+      assert.ok(tooLong instanceof ValidationError);
+      assert.deepEqual(tooLong.issues[0]!.allowed, [4, 8, 12]);
+
+      await gw.generateVideo(cfg("fal-ai/minimax/video-01/image-to-video"), { prompt: "bird", enhancePrompt: true, durationSeconds: 6, imageList: [{ image: FIRST, type: "first_frame" }] });
+      assert.deepEqual(lastInput(), { prompt: "bird", prompt_optimizer: true, image_url: FIRST });
+      const fixed = await gw.generateVideo(cfg("fal-ai/minimax/video-01"), { prompt: "bird", durationSeconds: 10 }).catch((e: unknown) => e);
+      assert.ok(fixed instanceof ValidationError);
+      assert.equal(fixed.field, "durationSeconds");
+    });
+
     it("Wan 2.2 A14B counts frames: 3 s → 49 frames at 16 fps, or at the frames_per_second given in extraParams", async () => {
       const res = await gw.generateVideo(cfg("fal-ai/wan/v2.2-a14b/text-to-video"), {
         prompt: "waves",

@@ -26,10 +26,14 @@ export interface FalVideoHints {
   enhancePrompt?: string;
   /** Where each `imageList[].type` goes: `image_url`, `first_frame_url`, `tail_image_url`, … */
   images?: Partial<Readonly<Record<ImageInputType, string>>>;
+  /** Image types that fill one list input (Veo 3.1 reference-to-video: `reference` → `image_urls`). */
+  imageLists?: Partial<Readonly<Record<ImageInputType, string>>>;
   /** Frame types the endpoint cannot run without (first-last-frame endpoints need both). */
   requiredImages?: readonly ImageInputType[];
   /** Input video for video-to-video endpoints. */
   video?: string;
+  /** The endpoint cannot run without the input video (extend-video). */
+  requiresVideo?: boolean;
 }
 
 const KEY = "falVideo";
@@ -105,6 +109,17 @@ const FIRST_FRAME = { maxImages: 1, imageTypes: ["first_frame"], requiresImage: 
 /** A first frame, and optionally a last one (both required where the hints say so). */
 const FIRST_LAST = { maxImages: 2, imageTypes: ["first_frame", "last_frame"], requiresImage: true } as const;
 
+/** Veo 3.1 from up to three reference images (subject consistency): 8 s only. */
+const VEO31_R2V: FalVideoHints = { ...VEO_COMMON, aspectRatio: "aspect_ratio", imageLists: { reference: "image_urls" } };
+/** Veo 3.1 extend-video continues a video by 7 s at 720p. */
+const VEO31_EXTEND: FalVideoHints = { ...VEO_COMMON, aspectRatio: "aspect_ratio", video: "video_url", requiresVideo: true };
+
+// ---- Sora 2 on fal: "4" | "8" | "12" strings, 720p -------------------------------------------------
+
+const SORA_T2V: FalVideoHints = { duration: { field: "duration", format: "string" }, aspectRatio: "aspect_ratio", resolution: "resolution" };
+const SORA_I2V: FalVideoHints = { ...SORA_T2V, images: { first_frame: "image_url" } };
+const soraBase: Entry = { durations: [4, 8, 12], defaultDuration: 4, aspectRatios: ["16:9", "9:16"], resolutions: ["720p"] };
+
 // ---- Kling: "5" | "10" strings, negative prompt, cfg_scale via extraParams -----------------------
 
 const KLING_DURATION = { field: "duration", format: "string" } as const;
@@ -131,6 +146,10 @@ const HAILUO_STANDARD_I2V: FalVideoHints = {
 /** The pro endpoints take no duration or resolution: 6 s at 1080p. */
 const HAILUO_PRO_T2V: FalVideoHints = { enhancePrompt: "prompt_optimizer" };
 const HAILUO_PRO_I2V: FalVideoHints = { ...HAILUO_PRO_T2V, images: { first_frame: "image_url", last_frame: "end_image_url" } };
+
+/** MiniMax Video-01 makes fixed 6 s clips and takes only the prompt optimiser (and a first frame on i2v). */
+const MINIMAX_V01_T2V: FalVideoHints = { enhancePrompt: "prompt_optimizer" };
+const MINIMAX_V01_I2V: FalVideoHints = { ...MINIMAX_V01_T2V, images: { first_frame: "image_url" } };
 
 // ---- Wan: 2.2 A14B counts frames (17–161 at 16 fps by default); 2.5 takes "5" | "10" ----------------
 
@@ -188,6 +207,25 @@ export const FAL_VIDEO_MODELS: readonly ModelCapability[] = [
     price: VEO31_PRICE,
     adapterHints: hints(VEO_FLF),
   }),
+  video("fal-ai/veo3.1/reference-to-video", "Veo 3.1 (reference images to video)", {
+    ...veoBase(["720p", "1080p"]),
+    durations: [8],
+    seed: false,
+    negativePrompt: false,
+    inputs: { maxImages: 3, imageTypes: ["reference"], requiresImage: true },
+    adapterHints: hints(VEO31_R2V),
+  }),
+  video("fal-ai/veo3.1/extend-video", "Veo 3.1 (extend a video by 7 s)", {
+    durations: [7],
+    defaultDuration: 7,
+    aspectRatios: ["16:9", "9:16"],
+    resolutions: ["720p"],
+    generateAudio: true,
+    inputs: { maxImages: 0, video: true },
+    adapterHints: hints(VEO31_EXTEND),
+  }),
+  video("fal-ai/sora-2/text-to-video", "Sora 2 (text to video)", { ...soraBase, adapterHints: hints(SORA_T2V) }),
+  video("fal-ai/sora-2/image-to-video", "Sora 2 (image to video)", { ...soraBase, inputs: FIRST_FRAME, adapterHints: hints(SORA_I2V) }),
   video("fal-ai/kling-video/v2.1/master/text-to-video", "Kling 2.1 Master (text to video)", { ...klingBase(0.28, true), adapterHints: hints(KLING_T2V) }),
   video("fal-ai/kling-video/v2.1/master/image-to-video", "Kling 2.1 Master (image to video)", {
     ...klingBase(0.28, false),
@@ -241,6 +279,19 @@ export const FAL_VIDEO_MODELS: readonly ModelCapability[] = [
     enhancePrompt: true,
     inputs: FIRST_LAST,
     adapterHints: hints(HAILUO_PRO_I2V),
+  }),
+  video("fal-ai/minimax/video-01", "MiniMax Video-01 (text to video, 6 s)", {
+    durations: [6],
+    defaultDuration: 6,
+    enhancePrompt: true,
+    adapterHints: hints(MINIMAX_V01_T2V),
+  }),
+  video("fal-ai/minimax/video-01/image-to-video", "MiniMax Video-01 (image to video, 6 s)", {
+    durations: [6],
+    defaultDuration: 6,
+    enhancePrompt: true,
+    inputs: FIRST_FRAME,
+    adapterHints: hints(MINIMAX_V01_I2V),
   }),
   video("fal-ai/wan/v2.2-a14b/text-to-video", "Wan 2.2 A14B (text to video)", {
     // 17–161 frames at 16 fps; the default 81 frames is about 5 s.

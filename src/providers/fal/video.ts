@@ -122,6 +122,13 @@ export async function buildVideoInput(ctx: AdapterContext, req: NormalizedVideoR
 
   const seen = new Set<string>();
   for (const [i, item] of (req.imageList ?? []).entries()) {
+    const listWire = hints.imageLists?.[item.type];
+    if (listWire) {
+      const list = Array.isArray(input[listWire]) ? (input[listWire] as unknown[]) : [];
+      set(listWire, [...list, await ctx.media.toUrl(item.image, `imageList.${i}.image`)], "imageList");
+      seen.add(item.type);
+      continue;
+    }
     const wire = hints.images?.[item.type];
     // A model that ignored the frame would return an unrelated video; refuse instead.
     if (!wire) refuse(ctx, `imageList.${i}.type`, `input images of type ${JSON.stringify(item.type)} are not mapped for this model; pass them in extraParams under the model's input name`);
@@ -135,6 +142,8 @@ export async function buildVideoInput(ctx: AdapterContext, req: NormalizedVideoR
   if (req.video !== undefined) {
     if (hints.video) set(hints.video, await ctx.media.toUrl(req.video, "video"), "video");
     else refuse(ctx, "video", "video-to-video input is not mapped for this model; pass it in extraParams under the model's input name");
+  } else if (hints.requiresVideo) {
+    refuse(ctx, "video", "this endpoint continues a video: pass `video` (a URL, data URL or bytes)");
   }
 
   const config = parseFalConfig(ctx.providerConfig);
