@@ -135,7 +135,7 @@ function seconds(job: FalJob): number {
  * The model's output. A prompt with "policy" is fal's content-policy 422, "crash" a model failure
  * (500, not retryable) — both only when the result is fetched, after the status said COMPLETED.
  */
-export function videoOutput(fake: FalFake, job: FalJob): FakeResponse | undefined {
+export function videoOutput(fake: FalFake, job: FalJob, fileUrl?: (jobId: string, index: number) => string): FakeResponse | undefined {
   if (!FAL_VIDEO_SCHEMAS[job.model]) return undefined;
   const prompt = job.input.prompt as string;
   if (prompt.includes("policy")) {
@@ -147,7 +147,7 @@ export function videoOutput(fake: FalFake, job: FalJob): FakeResponse | undefine
   if (prompt.includes("crash")) {
     return { status: 500, headers: { "x-fal-retryable": "false" }, json: { detail: "Model inference failed: CUDA error" } };
   }
-  const file = (i: number) => ({ url: `${fake.url}/files/${job.id}-${i}.mp4`, content_type: "video/mp4", file_name: `output-${i}.mp4`, file_size: 4_829_101 });
+  const file = (i: number) => ({ url: fileUrl?.(job.id, i) ?? `${fake.url}/files/${job.id}-${i}.mp4`, content_type: "video/mp4", file_name: `output-${i}.mp4`, file_size: 4_829_101 });
   const headers = { "x-fal-request-id": job.id };
   if (job.model === "fal-ai/multi-take-video") {
     return { json: { videos: Array.from({ length: (job.input.num_videos as number | undefined) ?? 1 }, (_, i) => file(i)) }, headers };
@@ -159,6 +159,7 @@ export function videoOutput(fake: FalFake, job: FalJob): FakeResponse | undefine
   return { json: { video: file(0) }, headers };
 }
 
-export function startFalVideoFake(): Promise<FalFake> {
-  return startFalFake({ schemas: FAL_VIDEO_SCHEMAS, output: videoOutput });
+/** `fileUrl` points the outputs at another host (a CDN stub serving real bytes). */
+export function startFalVideoFake(options: { fileUrl?: (jobId: string, index: number) => string } = {}): Promise<FalFake> {
+  return startFalFake({ schemas: FAL_VIDEO_SCHEMAS, output: (fake, job) => videoOutput(fake, job, options.fileUrl) });
 }

@@ -249,7 +249,7 @@ function checkBody(endpoint: Endpoint, body: Record<string, unknown>): FakeRespo
   return undefined;
 }
 
-function statesFor(id: string, prompt: string): Record<string, unknown>[] {
+function statesFor(id: string, prompt: string, outputUrl: (taskId: string) => string): Record<string, unknown>[] {
   const createdAt = new Date().toISOString();
   const t = (status: string, extra: Record<string, unknown> = {}) => ({ id, createdAt, status, ...extra });
   if (prompt.includes("[moderation]")) {
@@ -265,11 +265,13 @@ function statesFor(id: string, prompt: string): Record<string, unknown>[] {
     t("THROTTLED"),
     t("RUNNING", { progress: 0.25 }),
     t("RUNNING", { progress: 0.75 }),
-    t("SUCCEEDED", { output: [`https://dnznrvs05pmza.cloudfront.net/${id}/video.mp4?_jwt=fake`] }),
+    t("SUCCEEDED", { output: [outputUrl(id)] }),
   ];
 }
 
-export async function startRunwayFake(): Promise<RunwayFake> {
+/** `outputUrl` points finished tasks at another host (a CDN stub serving real bytes). */
+export async function startRunwayFake(options: { outputUrl?: (taskId: string) => string } = {}): Promise<RunwayFake> {
+  const outputUrl = options.outputUrl ?? ((id: string) => `https://dnznrvs05pmza.cloudfront.net/${id}/video.mp4?_jwt=fake`);
   const tasks = new Map<string, FakeTask>();
   const server = await startFakeServer();
 
@@ -283,7 +285,7 @@ export async function startRunwayFake(): Promise<RunwayFake> {
     const invalid = checkBody(endpoint, body);
     if (invalid) return invalid;
     const id = randomUUID();
-    tasks.set(id, { id, endpoint, body, states: statesFor(id, String(body.promptText ?? "")), polls: 0, deleted: false });
+    tasks.set(id, { id, endpoint, body, states: statesFor(id, String(body.promptText ?? ""), outputUrl), polls: 0, deleted: false });
     return { status: 200, json: { id } };
   };
 
