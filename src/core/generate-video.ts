@@ -1,7 +1,7 @@
 import { detachedContext } from "./context.js";
 import { costFromVideoUsage, estimateVideoCost } from "./cost.js";
 import { openOutput } from "./download-media.js";
-import { CancelledError, GenerationFailedError, RateLimitError, ValidationError, isRetryableError } from "./errors.js";
+import { CancelledError, GenerationFailedError, HTTPError, ValidationError, isRetryableError } from "./errors.js";
 import { type GatewayCore, storeOutput } from "./gateway-core.js";
 import { sniffMediaType } from "./media/sniff.js";
 import { toDataUrl } from "./media/tools.js";
@@ -22,28 +22,40 @@ import type {
 import { parseVideoRequest } from "./validate.js";
 
 /**
+ * The headers an output URL needs: the adapter's own for this result, else what the adapter says its
+ * files need (Sora `/content`), asked with the job's context so the key the job ran with is the one used.
+ */
+function outputHeaders(ctx: AdapterContext, adapter: ProviderAdapter, url: string, given: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (given !== undefined) return given;
+  if (!adapter.downloadHeaders || !/^https?:/i.test(url)) return undefined;
+  return adapter.downloadHeaders(ctx, url);
+}
+
+/**
  * Outputs as the user sees them. Bytes become a data: URL or a stored object; with storage on, URL
  * outputs are streamed into it (with the provider's key where needed), so the returned URL works as is.
+ * An output left on the provider that needs its key is marked `requiresProviderAuth`.
  */
 async function toVideos(
   core: GatewayCore,
   result: AdapterVideoResult,
   requestId: string,
-  ids: { provider: string; defaultDuration?: number | undefined; signal?: AbortSignal | undefined },
+  ids: { ctx: AdapterContext; adapter: ProviderAdapter; provider: string; defaultDuration?: number | undefined; signal?: AbortSignal | undefined },
 ): Promise<GeneratedVideo[]> {
   const out: GeneratedVideo[] = [];
   const storage = core.options.storage;
   for (const v of result.videos) {
     let url = v.url!;
     let mediaType = v.mediaType ?? "video/mp4";
-    let requiresProviderAuth = v.downloadHeaders !== undefined && Object.keys(v.downloadHeaders).length > 0;
+    const headers = v.data ? undefined : outputHeaders(ids.ctx, ids.adapter, url, v.downloadHeaders);
+    let requiresProviderAuth = headers !== undefined && Object.keys(headers).length > 0;
     if (v.data) {
       mediaType = sniffMediaType(v.data) ?? mediaType;
       url = storage
         ? await storeOutput(storage, { data: v.data, mediaType, kind: "video", requestId, index: out.length })
         : toDataUrl({ data: v.data, mediaType });
     } else if (storage && !url.startsWith("data:") && /^https?:/i.test(url)) {
-      const opened = await openOutput(core, url, ids.provider, undefined, ids.signal, v.downloadHeaders);
+      const opened = await openOutput(core, url, ids.provider, undefined, ids.signal, headers ?? {});
       url = await storeOutput(storage, { data: opened.body, mediaType, kind: "video", requestId, index: out.length });
       requiresProviderAuth = false;
     }
@@ -84,7 +96,7 @@ async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: No
         // A blip while reading the status must not fail the attempt: a retry would submit (and bill)
         // the job again. Read again a few times; the job itself is fine.
         if (isRetryableError(error) && !ctx.signal.aborted && ++readFailures < MAX_STATUS_READ_FAILURES) {
-          return { done: false, retryAfterMs: error instanceof RateLimitError ? error.retryAfterMs : undefined };
+          return { done: false, retryAfterMs: error instanceof HTTPError ? error.retryAfterMs : undefined };
         }
         throw error;
       }
@@ -131,6 +143,8 @@ export async function generateVideoWith(
     async attempt({ ctx, adapter, call }, metadata, requestId) {
       const result = checkResult(call.provider, await runJob(ctx, adapter, call.request));
       const videos = await toVideos(core, result, requestId, {
+        ctx,
+        adapter,
         provider: call.provider,
         defaultDuration: call.request.durationSeconds,
         signal: ctx.signal,
@@ -253,7 +267,7 @@ export async function getVideoStatusWith(core: GatewayCore, jobId: string, confi
   switch (state.status) {
     case "completed": {
       const result = checkResult(ref.p, state.result);
-      const videos = await toVideos(core, result, ctx.requestId, { provider: ref.p });
+      const videos = await toVideos(core, result, ctx.requestId, { ctx, adapter, provider: ref.p });
       return {
         ...base,
         status: "completed",

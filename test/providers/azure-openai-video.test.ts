@@ -85,7 +85,7 @@ describe("azure-openai sora 2 (/openai/v1/videos)", () => {
       ],
     );
     const id = res.providerRequestId!;
-    assert.deepEqual(res.video, { url: `${fake.url}/openai/v1/videos/${id}/content`, mediaType: "video/mp4", durationSeconds: 8, width: 1280, height: 720 });
+    assert.deepEqual(res.video, { url: `${fake.url}/openai/v1/videos/${id}/content`, mediaType: "video/mp4", durationSeconds: 8, width: 1280, height: 720, requiresProviderAuth: true });
     assert.deepEqual(res.cost, { amountUsd: 0.8, basis: "per_second", estimated: true });
     assert.ok(!JSON.stringify(res).includes(KEY));
   });
@@ -182,6 +182,7 @@ describe("azure-openai sora 1 (/openai/v1/video/generations/jobs)", () => {
     res.videos.forEach((v, i) => {
       assert.equal(v.url, `${fake.url}/openai/v1/video/generations/gen_${res.providerRequestId!.slice(5)}_${i}/content/video?api-version=preview`);
       assert.deepEqual([v.durationSeconds, v.width, v.height], [10, 1920, 1080]);
+      assert.equal(v.requiresProviderAuth, true);
     });
     assert.deepEqual(res.usage, { videos: 2, seconds: 20 });
 

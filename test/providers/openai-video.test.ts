@@ -78,7 +78,7 @@ describe("openai sora video", () => {
       ],
     );
     assert.equal(res.videos.length, 1);
-    assert.deepEqual(res.video, { url: `${fake.url}/videos/${id}/content`, mediaType: "video/mp4", durationSeconds: 8, width: 1792, height: 1024 });
+    assert.deepEqual(res.video, { url: `${fake.url}/videos/${id}/content`, mediaType: "video/mp4", durationSeconds: 8, width: 1792, height: 1024, requiresProviderAuth: true });
     assert.equal(res.providerRequestId, id);
     assert.deepEqual(res.usage, { videos: 1, seconds: 8 });
     assert.deepEqual(res.cost, { amountUsd: 4, basis: "per_second", estimated: true });
@@ -234,6 +234,39 @@ describe("openai sora video", () => {
     const gone = await other.getVideoStatus(second.jobId, config).catch((e: unknown) => e);
     assert.ok(gone instanceof HTTPError);
     assert.equal(gone.statusCode, 404);
+  });
+
+  it("/content needs the key: the output is marked requiresProviderAuth, and gateway storage fetches it with the config's key (none in env), also on resume", async () => {
+    const res = await gw.generateVideo(cfg(), { prompt: "a heron" });
+    assert.equal(res.video.requiresProviderAuth, true);
+
+    const stored: { kind: string; head: string; bytes: number }[] = [];
+    const storing = gateway({
+      storage: {
+        put: async (o) => {
+          const data = o.data instanceof Uint8Array ? o.data : new Uint8Array(await new Response(o.data).arrayBuffer());
+          stored.push({ kind: o.kind, head: Buffer.from(data.subarray(4, 8)).toString(), bytes: data.byteLength });
+          return { url: `https://store.example.com/${o.requestId}/${o.index}.mp4` };
+        },
+      },
+    });
+    const kept = await storing.generateVideo(cfg(), { prompt: "a heron" });
+    assert.match(kept.video.url, /^https:\/\/store\.example\.com\//);
+    assert.equal(kept.video.requiresProviderAuth, undefined);
+    assert.equal(stored.length, 1);
+    assert.deepEqual({ kind: stored[0]!.kind, head: stored[0]!.head }, { kind: "video", head: "ftyp" });
+
+    const job = await gateway().submitVideo(cfg(), { prompt: "a heron, later" });
+    let status = await storing.getVideoStatus(job.jobId, { apiKey: KEY, baseUrl: fake.url });
+    for (let i = 0; status.status !== "completed"; i++) {
+      assert.ok(i < 10, status.status);
+      status = await storing.getVideoStatus(job.jobId, { apiKey: KEY, baseUrl: fake.url });
+    }
+    assert.match(status.result!.video.url, /^https:\/\/store\.example\.com\//);
+    assert.equal(stored.length, 2);
+    const content = fake.calls("GET", "/videos/:id/content");
+    assert.equal(content.length, 2);
+    for (const r of content) assert.equal(r.headers.authorization, `Bearer ${KEY}`);
   });
 
   it("remix: extraParams.remixVideoId posts JSON {prompt} to /videos/{id}/remix", async () => {
