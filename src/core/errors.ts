@@ -87,6 +87,12 @@ export class AuthenticationError extends TarashError {
 
 export class HTTPError extends TarashError {
   override name = "HTTPError";
+  /** How long the provider asked us to wait (`Retry-After` on a 429 or 503, or the body), when it said. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: TarashErrorOptions & { retryAfterMs?: number | undefined } = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
   override get retryable(): boolean {
     const s = this.statusCode;
     return s === undefined || s === 408 || s === 409 || s === 429 || s >= 500;
@@ -95,11 +101,8 @@ export class HTTPError extends TarashError {
 
 export class RateLimitError extends HTTPError {
   override name = "RateLimitError";
-  /** How long the provider asked us to wait, from `Retry-After` or the body. */
-  readonly retryAfterMs: number | undefined;
   constructor(message: string, options: TarashErrorOptions & { retryAfterMs?: number | undefined } = {}) {
     super(message, { statusCode: 429, ...options });
-    this.retryAfterMs = options.retryAfterMs;
   }
   override get retryable(): boolean {
     return true;

@@ -126,6 +126,6 @@ export function errorOfKind(
     case "failed":
       return new GenerationFailedError(message, base);
     default:
-      return unclassified === "http" ? new HTTPError(message, base) : new GenerationFailedError(message, base);
+      return unclassified === "http" ? new HTTPError(message, { ...base, retryAfterMs }) : new GenerationFailedError(message, base);
   }
 }

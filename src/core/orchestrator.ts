@@ -3,7 +3,7 @@ import { attemptSignal, backoffDelay, raceAbort, sleep } from "./abort.js";
 import { resolveModelWith, type ResolvedModel } from "./aliases.js";
 import type { ModelCapability } from "./capabilities.js";
 import { createContext, type MockedContext } from "./context.js";
-import { CancelledError, GenerationFailedError, RateLimitError, TarashError, ValidationError, stamp } from "./errors.js";
+import { CancelledError, GenerationFailedError, HTTPError, TarashError, ValidationError, stamp } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import type { ProgressReport, ProviderAdapter } from "./provider.js";
 import { ProgressUpdateSchema, GenerationConfigSchema, type GenerationConfig } from "./schemas.js";
@@ -250,7 +250,8 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
 function retryDelay(core: GatewayCore, error: TarashError, retry: number): number {
   const r = core.options.retry ?? {};
   const cap = r.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  if (error instanceof RateLimitError && error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, cap);
+  // A 429 or a 503 may say when to come back; waiting less only earns another refusal.
+  if (error instanceof HTTPError && error.retryAfterMs !== undefined) return Math.min(error.retryAfterMs, cap);
   return backoffDelay(retry, r.baseDelayMs ?? DEFAULT_RETRY_BASE_MS, r.maxDelayMs ?? DEFAULT_RETRY_MAX_MS);
 }
 

@@ -26,6 +26,8 @@ export interface PollOptions<T> {
 }
 
 const DEFAULT_MAX_INTERVAL_MS = 15_000;
+/** A provider's Retry-After is honoured up to this; an hour-long hint must not park a job unseen. */
+const MAX_RETRY_AFTER_MS = 60_000;
 
 /**
  * Poll a provider job to a terminal state. Bounded by attempts and deadline (unbounded polling is a
@@ -58,7 +60,7 @@ export async function poll<T>(options: PollOptions<T>): Promise<T> {
       if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) {
         throw giveUp(`${what} did not finish after ${attempt} status checks (maxPollAttempts)`);
       }
-      let wait = step.retryAfterMs ?? interval;
+      let wait = step.retryAfterMs !== undefined ? Math.min(step.retryAfterMs, Math.max(MAX_RETRY_AFTER_MS, interval)) : interval;
       if (options.deadline !== undefined) {
         const left = options.deadline - Date.now();
         if (left <= 0) throw giveUp(`${what} did not finish before the deadline`);

@@ -19,7 +19,7 @@ export function mockError(type: ErrorType, message?: string, retryAfterMs?: numb
     case "rate_limit":
       return new RateLimitError(text, { retryAfterMs: retryAfterMs ?? 50 });
     case "server_error":
-      return new HTTPError(text, { statusCode: 503 });
+      return new HTTPError(text, { statusCode: 503, retryAfterMs });
     case "timeout":
       return new TimeoutError(text);
     case "connection":
