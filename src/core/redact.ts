@@ -12,7 +12,7 @@
 export const REDACTED = "[REDACTED]";
 
 const SECRET_KEY =
-  /(^|[-_.])(api[-_]?key|apikey|x[-_]key|authorization|auth|token|access[-_]?token|refresh[-_]?token|id[-_]?token|secret|client[-_]?secret|password|passwd|credential|credentials|signature|private[-_]?key|cookie|set[-_]cookie|session)$/i;
+  /(^|[-_.])(api[-_]?key|apikey|x[-_]key|authorization|auth|token|access[-_]?token|refresh[-_]?token|id[-_]?token|secret|client[-_]?secret|password|passwd|credential|credentials|signature|private[-_]?key|access[-_]?key|subscription[-_]?key|cookie|set[-_]cookie|session)$/i;
 
 const URL_SECRET_PARAMS = new Set([
   "x-amz-signature",
@@ -54,7 +54,8 @@ function pattern(): RegExp | undefined {
 }
 
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
+  // camelCase names (`sessionToken`, `secretAccessKey`, `openaiApiKey`) are read as their snake_case form.
+  return SECRET_KEY.test(key) || SECRET_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, "$1_$2"));
 }
 
 const URL_IN_TEXT = /https?:\/\/[^\s"'<>]+/g;

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { lookup } from "node:dns/promises";
+import { hostname } from "node:os";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
 import { download } from "../../src/core/media/download.js";
 import { readImageDimensions, sniffMediaType } from "../../src/core/media/sniff.js";
-import { isBlockedAddress } from "../../src/core/media/ssrf.js";
+import { type NetworkPolicy, guardedLookup, isBlockedAddress } from "../../src/core/media/ssrf.js";
 import { createMediaTools, parseDataUrl } from "../../src/core/media/tools.js";
 import { HTTPError, TimeoutError, ValidationError } from "../../src/index.js";
 import { type FakeServer, ONE_PIXEL_PNG, startFakeServer } from "../helpers/fake-server.js";
@@ -46,9 +48,39 @@ describe("SSRF guard", () => {
     }
   });
 
-  it("refuses a host name that resolves to a private address (checked at connect time)", async () => {
+  it("refuses a host name that resolves to a private address (checked at connect time)", async (t) => {
+    // The machine's own host name resolves offline (via /etc/hosts) to loopback or a private address,
+    // and is not a name the pre-flight check knows, so only the connect-time lookup can refuse it.
+    const host = hostname();
+    const resolved = await lookup(host).catch(() => undefined);
+    if (!resolved || !isBlockedAddress(resolved.address)) return t.skip(`${host} does not resolve to a blocked address here`);
     const port = new URL(fake.url).port;
-    await assert.rejects(download(`http://localtest.me:${port}/img.png`, { policy: {} }), (e: unknown) => e instanceof ValidationError || (e as Error).name === "HTTPConnectionError");
+    const before = fake.requests.length;
+    await assert.rejects(
+      download(`http://${host}:${port}/img.png`, { policy: {}, field: "imageList.0.image" }),
+      (e: unknown) => e instanceof ValidationError && e.field === "imageList.0.image" && /resolves to a blocked address/.test(e.message),
+    );
+    assert.equal(fake.requests.length, before, "nothing reached the server");
+  });
+
+  it("the connect-time lookup refuses loopback and lets allowed hosts through", async () => {
+    const run = (policy: NetworkPolicy) =>
+      new Promise<{ error: Error | null; address: unknown }>((resolve) => guardedLookup(policy)("localhost", {}, (error, address) => resolve({ error, address })));
+    const refused = await run({});
+    assert.match(refused.error?.message ?? "", /localhost resolves to a blocked address/);
+    const allowed = await run({ allowedHosts: ["localhost"] });
+    assert.equal(allowed.error, null);
+    assert.ok(isBlockedAddress(String(allowed.address)));
+  });
+
+  it("refuses IP literals in every spelling: IPv4-mapped and -compatible IPv6, decimal, hex, trailing dots", async () => {
+    const port = new URL(fake.url).port;
+    const before = fake.requests.length;
+    for (const host of ["[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "[::127.0.0.1]", "[0:0:0:0:0:ffff:a9fe:a9fe]", "2130706433", "0x7f.1", "127.1", "localhost.", "metadata.google.internal"]) {
+      await assert.rejects(download(`http://${host}:${port}/img.png`, { policy: {} }), (e: unknown) => e instanceof ValidationError, host);
+    }
+    for (const ip of ["::7f00:1", "::ffff:0:7f00:1", "fec0::1", "100.127.255.254", "198.18.0.1"]) assert.equal(isBlockedAddress(ip), true, ip);
+    assert.equal(fake.requests.length, before, "nothing reached the server");
   });
 
   it("downloads when private addresses are allowed, sniffing the type", async () => {

@@ -11,6 +11,21 @@ describe("redact", () => {
     });
   });
 
+  it("reads camelCase and header-style names too, without masking token counts or storage keys", () => {
+    const out = redact({
+      aws: { secretAccessKey: "wJalrXUtnFEMI", sessionToken: "FwoGZXIvYXdzE" },
+      settings: { openaiApiKey: "sk-abc", headers: { "Ocp-Apim-Subscription-Key": "azure-sub" } },
+      usage: { outputTokens: 1290, totalTokenCount: 1300 },
+      stored: { key: "customers/1/assets/image/a.png" },
+    });
+    assert.deepEqual(out, {
+      aws: { secretAccessKey: REDACTED, sessionToken: REDACTED },
+      settings: { openaiApiKey: REDACTED, headers: { "Ocp-Apim-Subscription-Key": REDACTED } },
+      usage: { outputTokens: 1290, totalTokenCount: 1300 },
+      stored: { key: "customers/1/assets/image/a.png" },
+    });
+  });
+
   it("scrubs a registered secret wherever it appears in a string", () => {
     registerSecret("sk-live-verysecretvalue-42");
     const out = redact({ message: "Incorrect API key provided: sk-live-verysecretvalue-42.", deep: { list: ["x sk-live-verysecretvalue-42 y"] } });

@@ -34,8 +34,11 @@ for (const [net, prefix] of [
   blocked.addSubnet(net, prefix, "ipv4");
 }
 for (const [net, prefix] of [
-  ["::", 128],
+  // ::/96 holds the deprecated IPv4-compatible forms (::127.0.0.1), which some stacks still route to IPv4.
+  ["::", 96],
+  ["::ffff:0:0:0", 96],
   ["::1", 128],
+  ["fec0::", 10],
   ["fc00::", 7],
   ["fe80::", 10],
   ["ff00::", 8],
@@ -105,8 +108,9 @@ export function checkUrl(url: URL, policy: NetworkPolicy): string | undefined {
   const host = url.hostname.replace(/^\[|\]$/g, "");
   if (isHostAllowed(host, policy)) return undefined;
   if (isIP(host) && isBlockedAddress(host)) return `${host} is a private, loopback, link-local or reserved address`;
-  if (host === "localhost" || host.endsWith(".localhost") || host.endsWith(".internal")) {
-    return `${host} is a local host name`;
+  const name = host.toLowerCase().replace(/\.+$/, "");
+  if (name === "localhost" || name.endsWith(".localhost") || name.endsWith(".internal")) {
+    return `${name} is a local host name`;
   }
   return undefined;
 }
