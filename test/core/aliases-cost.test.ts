@@ -15,6 +15,11 @@ describe("resolveModel", () => {
       ["flux-pro-1.1", "bfl", "flux-pro-1.1"],
       ["sd3.5-large", "stability", "sd3.5-large"],
       ["core", "stability", "stable-image-core"],
+      ["stability", "stability", "stable-image-core"],
+      ["sdxl-custom", "stability", "sdxl-custom"],
+      ["flux-kontext-max", "bfl", "flux-kontext-max"],
+      ["gpt-image-1-mini", "openai", "gpt-image-1-mini"],
+      ["dall-e-2", "openai", "dall-e-2"],
       ["gemini-2.5-flash-image", "google", "gemini-2.5-flash-image"],
       ["imagen-4.0-generate-001", "google", "imagen-4.0-generate-001"],
       ["grok-2-image", "xai", "grok-2-image"],
@@ -82,6 +87,26 @@ describe("cost", () => {
     assert.equal(sumCosts([{ amountUsd: 0.04, basis: "per_image", estimated: false }, { amountUsd: 0.04, basis: "per_image", estimated: true }])?.amountUsd, 0.08);
     assert.equal(sumCosts([{ amountUsd: 0.04, basis: "per_image", estimated: false }, undefined]), undefined);
   });
+  it("a response split across calls is priced once per call: token usage summed, never multiplied by n", async () => {
+    const gw = createGateway({ logLevel: "silent" });
+    let calls = 0;
+    gw.registerProvider({
+      id: "tokens",
+      models: [{ provider: "tokens", model: "t", kind: "image", maxN: 4, maxNPerCall: 1, price: { unit: "token", outputUsdPerMillion: 30, tokensPerImage: 1290 } }],
+      async generateImage(_ctx, req) {
+        calls++;
+        // Each call reports its own total, as Gemini's usageMetadata does.
+        return { images: [{ url: `https://cdn.example/${calls}.png` }], usage: { outputTokens: 1290 * (req.n ?? 1) }, rawResponse: {} };
+      },
+    });
+    const res = await gw.generateImage({ provider: "tokens", model: "t" }, { prompt: "x", n: 3 });
+    assert.equal(calls, 3);
+    assert.equal(res.images.length, 3);
+    assert.deepEqual(res.usage, { outputTokens: 3870 });
+    assert.deepEqual(res.cost, { amountUsd: 0.1161, basis: "per_token", estimated: false });
+    assert.deepEqual(gw.estimateCost({ provider: "tokens", model: "t" }, { prompt: "x", n: 3 }), { amountUsd: 0.1161, basis: "per_token", estimated: true });
+  });
+
   it("estimateCost prices a request through the public API", () => {
     const gw = createGateway();
     assert.deepEqual(gw.estimateCost({ provider: "mock" }, { prompt: "x", n: 3 }), { amountUsd: 0, basis: "per_image", estimated: true });
