@@ -1,11 +1,27 @@
 import assert from "node:assert/strict";
 import { mkdtemp, readFile } from "node:fs/promises";
+import { register } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 
+// The examples import "tarash-gateway" as a user would. Resolved by the package's own exports that is
+// dist/, which is whatever was last built; point it at the source so the examples test this checkout.
+// Handing the source path on to the next resolver lets tsx map it to the .ts file and compile it.
+const SOURCE = new URL("../src/index.js", import.meta.url).href;
+const HOOK = `export function resolve(specifier, context, next) {
+  return next(specifier === "tarash-gateway" ? ${JSON.stringify(SOURCE)} : specifier, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(HOOK)}`);
+
 /** The examples are documentation that runs: each one is executed here against the mock provider. */
 describe("examples", () => {
+  it("run against the source, not a stale build", async () => {
+    const viaPackage = await import("tarash-gateway");
+    const source = await import("../src/index.js");
+    assert.equal(viaPackage.generateImage, source.generateImage);
+  });
+
   it("generate-image writes a real PNG", async () => {
     const dir = await mkdtemp(join(tmpdir(), "tarash-ex-"));
     const { main } = await import("../examples/generate-image.js");

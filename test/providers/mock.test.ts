@@ -69,8 +69,16 @@ describe("mock provider", () => {
   it("returns a real MP4 for video, every one of numberOfVideos", async () => {
     const res = await gw.generateVideo({ provider: "mock", mock: { latencyMs: 20 } }, { prompt: "waves", numberOfVideos: 2, durationSeconds: 4 });
     assert.equal(res.videos.length, 2);
-    const data = parseDataUrl(res.video.url, "url").data;
-    assert.equal(Buffer.from(data.subarray(4, 8)).toString(), "ftyp");
+    const data = Buffer.from(parseDataUrl(res.video.url, "url").data);
+    const mp4 = readMp4(data);
+    assert.equal(mp4.top[0], "ftyp");
+    assert.ok(mp4.top.includes("moov") && mp4.top.includes("mdat"));
+    // What the response claims must be what the file holds: an H.264 track of that size and length.
+    assert.equal(mp4.codec, "avc1");
+    assert.equal(mp4.width, res.video.width);
+    assert.equal(mp4.height, res.video.height);
+    assert.equal(mp4.durationSeconds, res.video.durationSeconds);
+    assert.ok(mp4.samples > 1, "more than one frame");
     assert.equal(res.video.mediaType, "video/mp4");
     assert.deepEqual(res.usage, { videos: 2, seconds: 8 });
   });
@@ -97,3 +105,27 @@ describe("mock provider", () => {
     assert.equal(s.error?.type, "ContentModerationError");
   });
 });
+
+/** The few MP4 boxes that prove a file is a playable video: top level, movie header, track header, sample table. */
+function readMp4(buf: Buffer): { top: string[]; durationSeconds: number; width: number; height: number; codec: string; samples: number } {
+  const out = { top: [] as string[], durationSeconds: 0, width: 0, height: 0, codec: "", samples: 0 };
+  const walk = (start: number, end: number, depth: number) => {
+    for (let o = start; o + 8 <= end; ) {
+      const size = buf.readUInt32BE(o);
+      const type = buf.toString("latin1", o + 4, o + 8);
+      assert.ok(size >= 8 && o + size <= end, `box ${type} fits its parent`);
+      if (depth === 0) out.top.push(type);
+      if (["moov", "trak", "mdia", "minf", "stbl"].includes(type)) walk(o + 8, o + size, depth + 1);
+      if (type === "mvhd") out.durationSeconds = buf.readUInt32BE(o + 24) / buf.readUInt32BE(o + 20);
+      if (type === "tkhd") {
+        out.width = buf.readUInt32BE(o + size - 8) >>> 16;
+        out.height = buf.readUInt32BE(o + size - 4) >>> 16;
+      }
+      if (type === "stsd") out.codec = buf.toString("latin1", o + 20, o + 24);
+      if (type === "stsz") out.samples = buf.readUInt32BE(o + 16);
+      o += size;
+    }
+  };
+  walk(0, buf.length, 0);
+  return out;
+}
