@@ -1,3 +1,4 @@
+import sharp from "sharp";
 import { type FakeResponse, type FakeServer, ONE_PIXEL_PNG, type RecordedRequest, startFakeServer } from "../helpers/fake-server.js";
 
 /**
@@ -7,12 +8,18 @@ import { type FakeResponse, type FakeServer, ONE_PIXEL_PNG, type RecordedRequest
  * Google's own error bodies (google.rpc.Status), and a 200 that carries a safety block where Google does.
  *
  * Prompt keywords pick an outcome: `block-prompt` (promptFeedback.blockReason), `unsafe-image`
- * (finishReason IMAGE_SAFETY), `text-only` (STOP with text and no image), `rai-all` / `rai-some` (Imagen).
+ * (finishReason IMAGE_SAFETY; `unsafe-image:SAFETY` etc. for another reason), `text-only` (STOP with text
+ * and no image), `storyboard` (three image parts interleaved with text, as for "tell a story in pictures"),
+ * `rai-all` / `rai-some` (Imagen).
  */
 
 export const GOOGLE_FAKE_KEY = "test-key-1234567890";
 export const GOOGLE_FAKE_TOKEN = "ya29.fake-oauth-access-token-0987654321";
 export const PNG_BASE64 = ONE_PIXEL_PNG.toString("base64");
+/** The `storyboard` frames: PNGs 1, 2 and 3 px wide, so a test can tell them apart and check their order. */
+export const STORYBOARD_FRAMES: readonly Buffer[] = await Promise.all(
+  [1, 2, 3].map((width) => sharp({ create: { width, height: 1, channels: 3, background: { r: 40 * width, g: 0, b: 0 } } }).png().toBuffer()),
+);
 
 export type Backend = "gemini" | "vertex" | "express";
 export type Spec = { [field: string]: Spec | true };
@@ -205,10 +212,11 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   if (prompt.includes("block-prompt")) {
     return { json: { promptFeedback: { blockReason: "PROHIBITED_CONTENT" }, usageMetadata: { ...usageBase, totalTokenCount: promptTokens }, modelVersion: model, responseId } };
   }
-  if (prompt.includes("unsafe-image")) {
+  const unsafe = /unsafe-image(?::([A-Z_]+))?/.exec(prompt);
+  if (unsafe) {
     return {
       json: {
-        candidates: [{ finishReason: "IMAGE_SAFETY", finishMessage: "Unable to show the generated image.", index: 0 }],
+        candidates: [{ finishReason: unsafe[1] ?? "IMAGE_SAFETY", finishMessage: "Unable to show the generated image.", index: 0 }],
         usageMetadata: { ...usageBase, totalTokenCount: promptTokens },
         modelVersion: model,
         responseId,
@@ -226,6 +234,28 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
     };
   }
   const tokens = imageTokens(model, size);
+  if (prompt.includes("storyboard")) {
+    const frame = (caption: string, i: number) => [{ text: caption }, { inlineData: { mimeType: "image/png", data: STORYBOARD_FRAMES[i]!.toString("base64") } }];
+    return {
+      json: {
+        candidates: [
+          {
+            content: { role: "model", parts: [...frame("Dawn.", 0), ...frame("Noon.", 1), ...frame("Dusk.", 2)] },
+            finishReason: "STOP",
+            index: 0,
+          },
+        ],
+        usageMetadata: {
+          ...usageBase,
+          candidatesTokenCount: 3 * tokens + 6,
+          totalTokenCount: promptTokens + 3 * tokens + 6,
+          candidatesTokensDetails: [{ modality: "TEXT", tokenCount: 6 }, { modality: "IMAGE", tokenCount: 3 * tokens }],
+        },
+        modelVersion: model,
+        responseId,
+      },
+    };
+  }
   const thinking = model.startsWith("gemini-3")
     ? [{ text: "Planning the composition.", thought: true }, { inlineData: { mimeType: "image/png", data: PNG_BASE64 }, thought: true }]
     : [];

@@ -15,7 +15,7 @@ import {
 import { parseDataUrl } from "../../src/core/media/tools.js";
 import type { FakeServer } from "../helpers/fake-server.js";
 import { ONE_PIXEL_PNG } from "../helpers/fake-server.js";
-import { GOOGLE_FAKE_KEY, PNG_BASE64, startGoogleFake } from "../fakes/google.js";
+import { GOOGLE_FAKE_KEY, PNG_BASE64, STORYBOARD_FRAMES, startGoogleFake } from "../fakes/google.js";
 
 type Body = Record<string, unknown> & {
   contents: { role: string; parts: Record<string, unknown>[] }[];
@@ -186,6 +186,24 @@ describe("google (Gemini API) image: response normalisation", () => {
       assert.match(e.message, /Unable to show the generated image/);
       return true;
     });
+  });
+
+  for (const reason of ["PROHIBITED_CONTENT", "SAFETY", "IMAGE_PROHIBITED_CONTENT"]) {
+    it(`maps finishReason ${reason} on a 200 to ContentModerationError, without retrying`, async () => {
+      const before = fake.requests.length;
+      await assert.rejects(gw.generateImage(cfg(), { prompt: `unsafe-image:${reason}` }), (e: unknown) => e instanceof ContentModerationError && e.code === reason);
+      assert.equal(fake.requests.length - before, 1);
+    });
+  }
+
+  it("returns every image part of one response, in order, with the text parts joined", async () => {
+    const res = await gw.generateImage(cfg(), { prompt: "a storyboard of a day" });
+    assert.deepEqual(res.images.map((i) => i.width), [1, 2, 3]);
+    res.images.forEach((image, i) => assert.deepEqual(parseDataUrl(image.url, "url").data, new Uint8Array(STORYBOARD_FRAMES[i]!)));
+    assert.equal(res.text, "Dawn.\nNoon.\nDusk.");
+    assert.deepEqual(res.usage, { inputTokens: 10, outputTokens: 3 * 1290 + 6, totalTokens: 10 + 3 * 1290 + 6, outputImageTokens: 3 * 1290 });
+    // Priced from the reported tokens: 3876 output tokens at $30/M + 10 input tokens at $0.30/M.
+    assert.deepEqual(res.cost, { amountUsd: 0.116283, basis: "per_token", estimated: false });
   });
 
   it("fails with the model's text when it answers without an image", async () => {
