@@ -46,7 +46,8 @@ export function parseCommand<O extends Options>(argv: string[], options: O) {
 export function intFlag(name: string, value: string | undefined, min = 0): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
+  const flag = name.length === 1 ? `-${name}` : `--${name}`;
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag} must be an integer ≥ ${min}, got "${value}"`);
   return n;
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createGateway } from "../core/gateway.js";
 import { TarashError, ValidationError } from "../core/errors.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
@@ -17,6 +18,8 @@ Commands
   models             list models and prices          (tarash models --help)
   serve              run the gateway service (HTTP)  (tarash serve --help)
   worker             run jobs from a Redis queue     (tarash worker --help)
+
+  --version          print the version
 
 Try it offline:  tarash image "a lighthouse at dusk" --mock --out out.png
 Provider keys come from the environment (OPENAI_API_KEY, FAL_KEY, REPLICATE_API_TOKEN, ...).
@@ -38,6 +41,15 @@ const COMMANDS: Record<string, Command> = {
   worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },
 };
 
+/** src/cli and dist/cli both sit two levels below the package root. */
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "(unknown version)";
+  }
+}
+
 function logLevel(argv: string[]) {
   return argv.includes("--verbose") || argv.includes("-v") ? ("debug" as const) : ("silent" as const);
 }
@@ -45,7 +57,12 @@ function logLevel(argv: string[]) {
 function describeError(error: unknown, verbose: boolean): string {
   if (verbose && error instanceof Error && error.stack) return error.stack;
   if (error instanceof ValidationError && error.issues.length > 0) {
-    return `error: ${error.issues.map((i) => `${i.field}: ${i.message}`).join("; ")}`;
+    // An issue's own message is the short form; when the error's message says more (an unknown model:
+    // which providers exist and how to name one), that is the line to show.
+    const terse = error.issues.some((i) => !error.message.includes(i.message));
+    const text = terse ? error.message : error.issues.map((i) => `${i.field}: ${i.message}`).join("; ");
+    const hint = error.field === "model" ? " (tarash models lists them)" : "";
+    return `error: ${text}${hint}`;
   }
   if (error instanceof TarashError) {
     const where = error.provider ? ` [${error.provider}${error.model ? `/${error.model}` : ""}]` : "";
@@ -63,13 +80,13 @@ export async function main(argv: string[]): Promise<number> {
     stdout(HELP);
     return command ? EXIT.ok : EXIT.badInput;
   }
-  if (command === "--version") {
-    stdout("tarash-gateway\n");
+  if (command === "--version" || command === "-V") {
+    stdout(`tarash-gateway ${version()}\n`);
     return EXIT.ok;
   }
   const entry = COMMANDS[command];
   if (!entry) {
-    process.stderr.write(`error: unknown command "${command}"\n\n${HELP}`);
+    process.stderr.write(`error: unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(", ")} (see tarash --help)\n`);
     return EXIT.badInput;
   }
   const verbose = rest.includes("--verbose") || rest.includes("-v");
@@ -85,8 +102,8 @@ export async function main(argv: string[]): Promise<number> {
     return await entry.run(rest, { terminal, signal: controller.signal, stdout });
   } catch (error) {
     terminal.done();
-    process.stderr.write(`${describeError(error, verbose)}\n`);
-    if (error instanceof UsageError && entry.help) process.stderr.write(`\n${entry.help}`);
+    const usage = error instanceof UsageError && !verbose ? ` (see tarash ${command} --help)` : "";
+    process.stderr.write(`${describeError(error, verbose)}${usage}\n`);
     return exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);

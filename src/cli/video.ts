@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import type { Gateway } from "../core/gateway.js";
+import type { VideoStatus } from "../core/generate-video.js";
 import type { VideoGenerationRequest } from "../core/types.js";
-import { UsageError } from "./exit-codes.js";
+import { EXIT, UsageError } from "./exit-codes.js";
 import { COMMON_FLAGS, configFromFlags, extraParams, intFlag, mediaArg, numberFlag, parseCommand, withUsage } from "./flags.js";
 import { type RunContext, printSummary } from "./run.js";
 
@@ -47,24 +48,38 @@ const VIDEO_FLAGS = {
 
 const TYPED = /^(first_frame|last_frame|reference)=(.+)$/;
 
+/** One human line for `tarash video status`: state, queue position or percent, and what to do next. */
+function describeStatus(s: VideoStatus): string {
+  const parts = [`${s.provider}/${s.model}`, s.status];
+  if (s.queuePosition !== undefined) parts.push(`queue position ${s.queuePosition}`);
+  if (s.progressPercent !== undefined) parts.push(`${Math.round(s.progressPercent)}%`);
+  if (s.message) parts.push(s.message);
+  if (s.error) parts.push(`${s.error.type}: ${s.error.message}`);
+  if (s.status === "completed") parts.push(`${s.result?.videos.length ?? 0} video(s); fetch with  tarash video download <job-id> --out FILE`);
+  return parts.join("  ");
+}
+
 async function jobCommand(action: string, jobId: string | undefined, gateway: Gateway, run: RunContext, v: { out?: string | undefined; json?: boolean | undefined; mock?: boolean | undefined }) {
   if (!jobId) throw new UsageError(`tarash video ${action} needs a job id`);
   const config = v.mock ? { mock: { enabled: true } } : {};
   if (action === "cancel") {
     await gateway.cancelVideo(jobId, config);
-    run.terminal.line(`cancelled ${jobId}`);
-    return 0;
+    if (v.json) run.stdout(`${JSON.stringify({ jobId, cancelled: true })}\n`);
+    else run.terminal.line(`cancelled ${jobId}`);
+    return EXIT.ok;
   }
   const status = await gateway.getVideoStatus(jobId, config);
-  if (action === "status" || status.status !== "completed" || !status.result) {
-    if (v.json || action === "status") {
-      run.stdout(`${JSON.stringify({ ...status, result: status.result && { ...status.result, rawResponse: undefined } }, null, 2)}\n`);
-    }
-    if (action === "download") {
-      run.terminal.line(`job is ${status.status}${status.error ? `: ${status.error.message}` : ""}; nothing to download yet`);
-      return status.status === "failed" || status.status === "cancelled" ? 5 : 1;
-    }
-    return 0;
+  if (action === "status") {
+    if (v.json) run.stdout(`${JSON.stringify({ ...status, result: status.result && { ...status.result, rawResponse: undefined } }, null, 2)}\n`);
+    else run.stdout(`${describeStatus(status)}\n`);
+    return EXIT.ok;
+  }
+  if (status.status !== "completed" || !status.result) {
+    const ended = status.status === "failed" || status.status === "cancelled";
+    const percent = status.progressPercent !== undefined ? ` (${Math.round(status.progressPercent)}%)` : "";
+    const reason = status.error ? `: ${status.error.message}` : "";
+    process.stderr.write(`error: job is ${ended ? status.status : `still ${status.status}${percent}`}${reason}; nothing to download${ended ? "" : " yet"}\n`);
+    return ended ? EXIT.provider : EXIT.failure;
   }
   return printSummary(run, gateway, config, status.result, v.out, Boolean(v.json));
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
 import type { FakeServer } from "../helpers/fake-server.js";
+import { FAL_KEY, startFalFake } from "../fakes/fal.js";
 import { startOpenAIFake } from "../fakes/openai.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -67,7 +68,7 @@ describe("tarash CLI", () => {
     assert.equal(run.code, 0, run.stdout);
     assert.ok(run.stdout.includes(`\r${ESC}2K`), "the status line is rewritten in place");
     assert.match(run.stdout, /queue position 2/);
-    assert.match(run.stdout, /processing\s+\[#+-*\] 50%/);
+    assert.match(run.stdout, /processing\s+\[#+-*\] 50%\s+\d+\.\ds/);
     assert.match(run.stdout, /wrote tty\.png\s+[\d.]+ KB\s+320×200/);
     assert.match(run.stdout, /mock\/mock-image \(mock\)\s+1 attempt/);
     assert.match(run.stdout, /cost: \$0\.0000/);
@@ -101,7 +102,17 @@ describe("tarash CLI", () => {
     assert.doesNotMatch(run.stderr, /\n\s+at /);
     const usage = await tarash(["image", "x", "--bogus"], { cwd: dir });
     assert.equal(usage.code, 2);
-    assert.match(usage.stderr, /Unknown option '--bogus'/);
+    assert.match(usage.stderr, /^error: Unknown option '--bogus'.*\(see tarash image --help\)\n$/, "one line, not the whole help");
+    const count = await tarash(["image", "x", "--mock", "-n", "0"], { cwd: dir });
+    assert.equal(count.code, 2);
+    assert.match(count.stderr, /^error: -n must be an integer ≥ 1, got "0"/);
+    const model = await tarash(["image", "x", "--model", "no-such-model-zz"], { cwd: dir });
+    assert.equal(model.code, 2);
+    assert.match(model.stderr, /"no-such-model-zz".*providers: .*openai.*tarash models/);
+    assert.equal(model.stderr.trim().split("\n").length, 1, model.stderr);
+    const verbose = await tarash(["image", "x", "--mock", "--quality", "ultra", "--verbose"], { cwd: dir });
+    assert.equal(verbose.code, 2);
+    assert.match(verbose.stderr, /\n\s+at /, "--verbose shows the stack");
   });
 
   it("maps provider failures to distinct exit codes", async () => {
@@ -132,18 +143,52 @@ describe("tarash CLI", () => {
     assert.match(run.stderr, /cancelling/);
   });
 
+  it("Ctrl-C cancels the job at the provider", async () => {
+    const fal = await startFalFake();
+    try {
+      fal.steps = "hang";
+      const run = await tarash(["image", "a slow one", "--provider", "fal", "--model", "fal-ai/flux/schnell", "--base-url", fal.url, "--retries", "0"], {
+        cwd: dir,
+        env: { FAL_KEY },
+        killAfterMs: 0,
+      });
+      assert.equal(run.code, 130, run.stderr);
+      const jobs = [...fal.jobs.values()];
+      assert.equal(jobs.length, 1);
+      assert.equal(jobs[0]!.cancelled, true, "the fal request was cancelled with PUT …/cancel");
+      assert.equal(run.stdout, "");
+    } finally {
+      await fal.close();
+    }
+  });
+
+  it("exits 6 when an attempt runs past --timeout", async () => {
+    const run = await tarash(["video", "slow", "--mock", "--timeout", "0.3", "--retries", "0"], { cwd: dir });
+    assert.equal(run.code, 6, run.stderr);
+    assert.match(run.stderr, /^error \[mock\/mock-video\]: .*(timed out|deadline)/m);
+    assert.doesNotMatch(run.stderr, /\n\s+at /);
+  });
+
   it("submits a video job, then checks and downloads it from another process", async () => {
     const submit = await tarash(["video", "waves", "--mock", "--duration", "4", "--submit"], { cwd: dir });
     assert.equal(submit.code, 0, submit.stderr);
     const jobId = submit.stdout.trim();
     assert.match(jobId, /^vj_/);
-    const status = await tarash(["video", "status", jobId, "--mock"], { cwd: dir });
+    const status = await tarash(["video", "status", jobId, "--mock", "--json"], { cwd: dir });
     assert.match(JSON.parse(status.stdout).status as string, /queued|processing|completed/);
+    const early = await tarash(["video", "download", jobId, "--mock", "--out", "early.mp4"], { cwd: dir });
+    if (early.code !== 0) {
+      assert.equal(early.code, 1, early.stderr);
+      assert.match(early.stderr, /^error: job is still (queued|processing).*nothing to download yet\n$/);
+    }
     await new Promise((r) => setTimeout(r, 1_600));
     const dl = await tarash(["video", "download", jobId, "--mock", "--out", "job.mp4"], { cwd: dir });
     assert.equal(dl.code, 0, dl.stderr);
     const bytes = await readFile(join(dir, "job.mp4"));
     assert.equal(bytes.subarray(4, 8).toString(), "ftyp");
+    const done = await tarash(["video", "status", jobId, "--mock"], { cwd: dir });
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, /^mock\/mock-video {2}completed {2}.*1 video\(s\); fetch with {2}tarash video download/);
   });
 
   it("lists the model catalog as a table and as JSON", async () => {
@@ -161,5 +206,10 @@ describe("tarash CLI", () => {
       assert.equal(run.code, 0, cmd);
       assert.match(run.stdout, /Usage: tarash/, cmd);
     }
+    const version = await tarash(["--version"], { cwd: dir });
+    assert.match(version.stdout, /^tarash-gateway \d+\.\d+\.\d+\n$/);
+    const unknown = await tarash(["imagine"], { cwd: dir });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^error: unknown command "imagine"; commands: image, video, models, serve, worker/);
   });
 });
