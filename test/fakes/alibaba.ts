@@ -10,6 +10,7 @@ import { type FakeResponse, type FakeServer, type RecordedRequest, ONE_PIXEL_PNG
  * → FAILED task with DataInspectionFailed, `[fail-ip]` → FAILED with IPInfringementSuspect,
  * `[fail-internal]` → FAILED InternalError, `[fail-param]` → FAILED InvalidParameter,
  * `[partial]` → one of the results fails, `[slow]` → stays PENDING, `[unknown]` → UNKNOWN,
+ * `[canceled]` → CANCELED by someone else (another client's cancel call) after one PENDING poll,
  * `[ok-200-error]` (sync) → an error body with HTTP 200.
  */
 
@@ -122,6 +123,8 @@ function submit(req: RecordedRequest, fake: { tasks: Map<string, Task> }): FakeR
       ? ["PENDING"]
       : prompt.includes("[unknown]")
         ? ["UNKNOWN"]
+        : prompt.includes("[canceled]")
+          ? ["PENDING", "CANCELED"]
         : prompt.includes("[fail")
           ? ["PENDING", "RUNNING", "FAILED"]
           : ["PENDING", "RUNNING", "SUCCEEDED"],

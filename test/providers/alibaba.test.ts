@@ -242,6 +242,16 @@ describe("alibaba (DashScope)", () => {
       assert.ok(unknown instanceof GenerationFailedError && /unknown or expired/.test(unknown.message));
     });
 
+    it("walks PENDING → RUNNING → SUCCEEDED as queued → processing progress, and fails a task CANCELED elsewhere without retrying it", async () => {
+      const progress: string[] = [];
+      await gateway().generateImage(cfg("wan2.2-t2i-flash"), { prompt: "steps" }, { onProgress: (u) => void progress.push(u.status) });
+      assert.deepEqual(progress.filter((s, i) => s !== progress[i - 1]), ["queued", "processing", "completed"]);
+      const before = fake.server.calls("POST", T2I_PATH).length;
+      const err = await gateway().generateImage(cfg("wan2.2-t2i-flash", { maxRetries: 2 }), { prompt: "[canceled]" }).catch((e: unknown) => e);
+      assert.ok(err instanceof GenerationFailedError && !err.transient && /cancelled on the provider's side/.test(err.message), String(err));
+      assert.equal(fake.server.calls("POST", T2I_PATH).length - before, 1);
+    });
+
     it("retries a 429 Throttling after Retry-After, then succeeds", async () => {
       fake.server.script("POST", T2I_PATH, {
         status: 429,
