@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { createGateway } from "../core/gateway.js";
-import { type Logger, createLogger } from "../core/logger.js";
+import { type Logger, type LoggerOptions, createLogger } from "../core/logger.js";
 import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
 import { createAuthenticator } from "./auth.js";
@@ -17,7 +17,7 @@ import { RedisJobQueue, redisQueueOptions } from "./jobs/redis.js";
 import { deliverWebhook } from "./jobs/webhook.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
-import { Router } from "./routing.js";
+import { Router, checkRouteTargets } from "./routing.js";
 import { imageRoutes } from "./routes/images.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { legacyRoutes } from "./routes/legacy.js";
@@ -38,8 +38,8 @@ export interface CreateAppOptions {
   queue?: ((deps: { logger: Logger }) => JobQueue) | undefined;
   /** Extra providers to register on the gateway (embedding with your own providers). */
   providers?: readonly ProviderDefinition[] | undefined;
-  /** Log sink (default: JSON lines on stderr at config.logLevel). */
-  logger?: Logger | undefined;
+  /** Log sink: a pino-compatible logger or a function receiving each JSON line (default: JSON lines on stderr at config.logLevel). */
+  logger?: LoggerOptions["sink"];
   /** Origin for file URLs before the server listens (startServer sets it). */
   baseUrl?: string | undefined;
   env?: Record<string, string | undefined> | undefined;
@@ -96,6 +96,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     env,
   });
   for (const p of options.providers ?? []) gateway.registerProvider(p);
+  checkRouteTargets(config, gateway);
   const generator = new Generator(gateway, storage, metrics, network, logger);
   const queue =
     options.queue?.({ logger }) ??

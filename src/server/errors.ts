@@ -3,6 +3,7 @@ import {
   CancelledError,
   StorageError,
   ContentModerationError,
+  GenerationFailedError,
   RateLimitError,
   TarashError,
   TimeoutError,
@@ -64,6 +65,11 @@ export function fromZod(error: z.ZodError, prefix = ""): ApiError {
 /** Map anything thrown while serving a request to its HTTP status, without leaking internals. */
 export function toApiError(error: unknown): { api: ApiError; internal: boolean } {
   if (error instanceof ApiError) return { api: error, internal: false };
+  // The library wraps an exception that is not its own (an adapter bug, a registered provider throwing
+  // a plain Error) so fallbacks still run; when the whole chain ends on one, it is ours, not the provider's.
+  if (error instanceof GenerationFailedError && error.cause instanceof Error && !(error.cause instanceof TarashError)) {
+    return { api: new ApiError(500, "internal server error", { type: "server_error", code: "internal_error" }), internal: true };
+  }
   if (error instanceof TarashError) {
     const message = error.message;
     if (error instanceof ValidationError) {

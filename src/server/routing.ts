@@ -1,7 +1,9 @@
 import { z } from "zod";
 import type { GenerationConfigInput, MediaKind } from "../core/types.js";
 import { MockConfigSchema, VALIDATION_MODES } from "../core/schemas.js";
-import type { RouteConfig, ServerConfig } from "./config.js";
+import { ValidationError } from "../core/errors.js";
+import type { Gateway } from "../core/gateway.js";
+import { ConfigError, type RouteConfig, type ServerConfig } from "./config.js";
 
 /**
  * Turns what a caller names (`model`: a route name, an alias, `provider/model`, or nothing) into the
@@ -72,6 +74,44 @@ export class Router {
     });
     return strip(apply(config));
   }
+}
+
+/**
+ * Every model the config names (routes, their fallbacks, default routes, aliases) must resolve to a
+ * provider this gateway has, so a typo fails at start-up naming the field instead of on a request.
+ */
+export function checkRouteTargets(config: ServerConfig, gateway: Gateway): void {
+  const providers = gateway.providers();
+  const check = (field: string, model: string, provider?: string | undefined) => {
+    if (provider !== undefined && !providers.includes(provider)) {
+      throw new ConfigError(`Invalid config: ${field}: provider ${JSON.stringify(provider)} is not available; available: ${[...providers].sort().join(", ")}`, field);
+    }
+    if (config.routes[model] && provider === undefined) return;
+    let problem: ValidationError | undefined;
+    // A route is not tied to a kind: a model either kind resolves is a valid target.
+    for (const kind of ["image", "video"] as const) {
+      try {
+        const resolved = gateway.resolveModel(model, { ...(provider ? { provider } : {}), kind });
+        if (!providers.includes(resolved.provider)) {
+          throw new ValidationError(`provider ${JSON.stringify(resolved.provider)} is not available`, { issues: [{ field: "provider", message: "unknown" }] });
+        }
+        return;
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        problem ??= error;
+      }
+    }
+    throw new ConfigError(`Invalid config: ${field}: ${problem!.message}`, field);
+  };
+  for (const [name, route] of Object.entries(config.routes)) {
+    check(`routes.${name}.model`, route.model, route.provider);
+    (route.fallbacks ?? []).forEach((f, i) => {
+      if (typeof f === "string") check(`routes.${name}.fallbacks.${i}`, f);
+      else check(`routes.${name}.fallbacks.${i}.model`, f.model, f.provider);
+    });
+  }
+  for (const kind of ["image", "video"] as const) check(`defaultRoutes.${kind}`, config.defaultRoutes[kind]);
+  for (const alias of Object.keys(config.aliases)) check(`aliases.${alias}`, alias);
 }
 
 const clientConfigShape = {

@@ -8,7 +8,7 @@ import { ClientConfigSchema } from "./routing.js";
 
 const nonEmpty = z.string().trim().min(1, "must be a non-empty string");
 const size = z.string().regex(/^(\d{2,5}x\d{2,5}|auto)$/, 'must look like "1024x1024" (or "auto")');
-export const FileSchema = z.instanceof(Blob).meta({ type: "string", format: "binary", description: "A file upload." } as Record<string, unknown>);
+export const FileSchema = z.instanceof(Blob, { error: "must be a file (a multipart file part with a filename)" }).meta({ type: "string", format: "binary", description: "A file upload." } as Record<string, unknown>);
 /** A multipart number field (text) or a JSON number. */
 const formInt = (min: number, max: number) => z.coerce.number<unknown>().int().min(min).max(max);
 
@@ -35,7 +35,7 @@ export const LegacyImageRequestSchema = z
     prompt: nonEmpty,
     settings: z.object({ image: LegacyImageSettingsSchema.prefault({}) }).catchall(z.unknown()).prefault({}),
     customer_id: z
-      .union([z.number(), z.string().regex(/^-?\d+$/, "must be a positive integer").transform(Number)])
+      .union([z.number(), z.string().regex(/^-?\d+$/).transform(Number)], { error: "must be a positive integer" })
       .pipe(z.number().int("must be a positive integer").positive("must be a positive integer")),
     save_to_db: z.boolean().default(false),
   })
@@ -143,7 +143,9 @@ export const VideoCreateBodySchema = z
     model: z.string().min(1).optional(),
     seconds: z.union([z.string().regex(/^\d+(\.\d+)?$/, "must be a number of seconds"), z.number().positive()]).optional(),
     size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like "1280x720"').optional(),
-    input_reference: z.union([FileSchema, z.object({ image_url: z.string().min(1) })]).optional(),
+    input_reference: z
+      .union([FileSchema, z.object({ image_url: z.string().min(1) })], { error: "must be an image file or an object { image_url }" })
+      .optional(),
   })
   .catchall(z.unknown())
   .meta({ id: "CreateVideoRequest", description: "JSON or multipart/form-data (input_reference as a file)." });

@@ -76,12 +76,21 @@ export async function runWorker(argv: readonly string[], options: RunWorkerOptio
   if (concurrency !== undefined) config = { ...config, queue: { ...config.queue, concurrency } };
   const workerConfig = config;
   let queue: RedisJobQueue | undefined;
-  const gateway = createApp(workerConfig, {
-    env: options.env,
-    providers: options.providers,
-    logger: options.logger,
-    queue: ({ logger }) => (queue = new RedisJobQueue(redisQueueOptions(workerConfig, "worker", logger))),
-  });
+  let gateway: GatewayApp;
+  try {
+    gateway = createApp(workerConfig, {
+      env: options.env,
+      providers: options.providers,
+      logger: options.logger,
+      queue: ({ logger }) => (queue = new RedisJobQueue(redisQueueOptions(workerConfig, "worker", logger))),
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      err(error.message);
+      return 2;
+    }
+    throw error;
+  }
   const health = await queue!.health();
   if (!health.ok) gateway.state.logger.warn({ detail: health.detail }, "redis is not reachable yet; the worker keeps trying");
 

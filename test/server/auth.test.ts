@@ -18,6 +18,8 @@ const hs256 = (claims: Record<string, unknown>, options: { exp?: string | number
     .setExpirationTime(options.exp ?? "5m")
     .sign(enc.encode(JWT_SECRET));
 
+const as = (key: string) => ({ authorization: `Bearer ${key}` });
+
 describe("auth and tenancy", () => {
   let gw: TestServer;
   before(async () => {
@@ -33,8 +35,6 @@ describe("auth and tenancy", () => {
     });
   });
   after(() => gw.stop());
-
-  const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
   it("jobs, events, videos and files of one tenant are 404 to another", async () => {
     const job = await gw.json("/v1/jobs", { headers: as(KEY_A), body: { kind: "image", model: "mock-image", request: { prompt: "mine", size: "32x32" } } });
@@ -93,6 +93,21 @@ describe("auth and tenancy", () => {
         "key",
         await new SignJWT({ org: "tenant-a" }).setProtectedHeader({ alg: "HS256" }).setIssuer("https://issuer.test").setAudience("tarash").setExpirationTime("5m").sign(enc.encode("another-secret-0123456789-abcdef")),
       ],
+      [
+        "nbf",
+        await new SignJWT({ org: "tenant-a" })
+          .setProtectedHeader({ alg: "HS256" })
+          .setIssuer("https://issuer.test")
+          .setAudience("tarash")
+          .setNotBefore(Math.floor(Date.now() / 1000) + 3600)
+          .setExpirationTime("2h")
+          .sign(enc.encode(JWT_SECRET)),
+      ],
+      [
+        // The right secret, but an algorithm the gateway does not accept with it.
+        "HS384",
+        await new SignJWT({ org: "tenant-a" }).setProtectedHeader({ alg: "HS384" }).setIssuer("https://issuer.test").setAudience("tarash").setExpirationTime("5m").sign(enc.encode(JWT_SECRET)),
+      ],
       ["claim", await hs256({ sub: "nobody" })],
       ["bad tenant", await hs256({ org: "../etc" })],
     ];
@@ -121,6 +136,45 @@ describe("auth and tenancy", () => {
     assert.deepEqual(statuses, [200, 200, 429]);
     assert.equal(retryAfter, "1");
     assert.equal((await gw.json("/v1/models", { headers: as(KEY_B) })).status, 200);
+  });
+});
+
+describe("request logs", () => {
+  it("one structured line per request (id, route pattern, status, tenant, time), credentials never logged", async () => {
+    const lines: string[] = [];
+    const gw = await startTestServer(
+      { logLevel: "debug", auth: { apiKeys: [{ sha256: hashApiKey(KEY_A), tenant: "tenant-a" }], jwt: { secret: JWT_SECRET, audience: "tarash", tenantClaim: "org" } } },
+      { logger: (line) => lines.push(line) },
+    );
+    try {
+      const token = await hs256({ org: "tenant-a" });
+      const gen = await gw.json("/v1/images/generations", { headers: as(KEY_A), body: { prompt: "x", size: "32x32", response_format: "url" } });
+      assert.equal(gen.status, 200);
+      const fileUrl = new URL((gen.body.data as { url: string }[])[0]!.url);
+      assert.equal((await fetch(fileUrl)).status, 200);
+      const job = await gw.json("/v1/jobs", { headers: { "x-api-key": KEY_A }, body: { kind: "image", request: { prompt: "x", size: "32x32" } } });
+      assert.equal((await gw.json(`/v1/jobs/${job.body.id as string}`, { headers: as(token) })).status, 200);
+      assert.equal((await gw.json("/v1/models", { headers: as("tk_wrong_0123456789abcdef") })).status, 401);
+
+      const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      const requests = records.filter((r) => r.msg === "request" || r.message === "request");
+      const byRoute = (route: string) => requests.find((r) => r.route === route);
+      const single = byRoute("/v1/jobs/:id")!;
+      assert.ok(single, "the route pattern is logged, not the id-bearing path alone");
+      assert.equal(single.status, 200);
+      assert.equal(single.tenant, "tenant-a");
+      assert.equal(single.method, "GET");
+      assert.match(String(single.requestId), /^http_[0-9a-f]{32}$/);
+      assert.equal(typeof single.ms, "number");
+      assert.equal(byRoute("/v1/images/generations")?.status, 200);
+      assert.ok(requests.some((r) => r.status === 401), "refused requests are logged too");
+      const all = lines.join("\n");
+      for (const secret of [KEY_A, token, "tk_wrong_0123456789abcdef", fileUrl.searchParams.get("sig")!, JWT_SECRET]) {
+        assert.ok(!all.includes(secret), `a credential reached the log: ${secret.slice(0, 8)}…`);
+      }
+    } finally {
+      await gw.stop();
+    }
   });
 });
 

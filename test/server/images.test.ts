@@ -17,6 +17,7 @@ describe("gateway images", () => {
         fast: { model: "mock/mock-image", description: "offline" },
         broken: { model: "mock/mock-image", retries: 0, mock: { failureRate: 1, latencyMs: 0 } },
       },
+      aliases: { house: "mock/mock-image" },
       limits: { maxBodyBytes: 64 * 1024 },
     });
     client = new OpenAI({ apiKey: KEY, baseURL: `${gw.url}/v1`, maxRetries: 0 });
@@ -71,8 +72,11 @@ describe("gateway images", () => {
     it("an unsupported setting is a 400 naming it", async () => {
       const res = await gw.json("/image/generate", { headers: auth, body: { prompt: "x", settings: { image: { quality: "ultra" } }, customer_id: 3 } });
       assert.equal(res.status, 400);
-      assert.equal((res.body.error as { field: string }).field, "quality");
-      assert.match((res.body.error as { message: string }).message, /allowed: low, medium, high/);
+      assert.equal((res.body.error as { field: string }).field, "settings.image.quality");
+      assert.match((res.body.error as { message: string }).message, /settings\.image\.quality: .*allowed: low, medium, high/);
+      const ratio = await gw.json("/image/generate", { headers: auth, body: { prompt: "x", settings: { image: { aspect_ratio: "wide" } }, customer_id: 3 } });
+      assert.equal(ratio.status, 400);
+      assert.equal((ratio.body.error as { field: string }).field, "settings.image.aspect_ratio");
     });
 
     it("a provider failure is a 502", async () => {
@@ -92,6 +96,11 @@ describe("gateway images", () => {
         assert.equal(item.url, undefined);
         assert.deepEqual([...Buffer.from(item.b64_json!, "base64").subarray(0, 4)], PNG_SIGNATURE);
       }
+    });
+
+    it("model may be a configured alias", async () => {
+      const res = await client.images.generate({ model: "house", prompt: "a lighthouse", size: "32x32", response_format: "b64_json" });
+      assert.deepEqual([...Buffer.from(res.data![0]!.b64_json!, "base64").subarray(0, 4)], PNG_SIGNATURE);
     });
 
     it("images.generate with url returns a signed stored URL, via a route name", async () => {
@@ -142,6 +151,11 @@ describe("gateway images", () => {
         (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "quality",
       );
       await assert.rejects(client.images.generate({ model: "nobody-knows-this", prompt: "x" }), (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "model");
+      // The library's field names (aspectRatio) never reach an OpenAI client: it sent aspect_ratio.
+      await assert.rejects(
+        client.images.generate({ model: "mock-image", prompt: "x", aspect_ratio: "wide" } as never),
+        (e: unknown) => e instanceof OpenAI.BadRequestError && e.param === "aspect_ratio" && /aspect_ratio: /.test(e.message) && !/aspectRatio/.test(e.message),
+      );
       const edit = await fetch(`${gw.url}/v1/images/edits`, { method: "POST", headers: auth, body: (() => { const f = new FormData(); f.append("prompt", "x"); return f; })() });
       assert.equal(edit.status, 400);
       assert.equal(((await edit.json()) as { error: { param: string } }).error.param, "image");
@@ -209,6 +223,53 @@ describe("gateway images", () => {
       assert.ok(!text.includes("acme"), "tenants are not metric labels");
     });
 
+    it("bad input on every endpoint is a 400 naming the field, never a 500", async () => {
+      const form = (fields: Record<string, string>) => {
+        const f = new FormData();
+        for (const [k, v] of Object.entries(fields)) f.append(k, v);
+        return f;
+      };
+      const cases: { path: string; method?: string; body?: string | FormData; param: string | null; legacy?: boolean }[] = [
+        { path: "/image/generate", body: "{not json", param: null, legacy: true },
+        { path: "/image/generate", body: "[1,2]", param: "request", legacy: true },
+        { path: "/image/generate", body: JSON.stringify({ prompt: "x", customer_id: "abc" }), param: "customer_id", legacy: true },
+        { path: "/image/generate", body: JSON.stringify({ prompt: "x", customer_id: 3, save_to_db: "yes" }), param: "save_to_db", legacy: true },
+        { path: "/image/generate", body: JSON.stringify({ prompt: "x", customer_id: 3, settings: { image: { width: "wide" } } }), param: "settings.image.width", legacy: true },
+        { path: "/image/generate", body: JSON.stringify({ prompt: "x", customer_id: 3, settings: { image: { model: "no-such-model" } } }), param: "settings.image.model", legacy: true },
+        { path: "/v1/images/generations", body: "{not json", param: null },
+        { path: "/v1/images/generations", body: JSON.stringify({ prompt: 42 }), param: "prompt" },
+        { path: "/v1/images/generations", body: JSON.stringify({ prompt: "x", n: "2" }), param: "n" },
+        { path: "/v1/images/generations", body: JSON.stringify({ prompt: "x", response_format: "png" }), param: "response_format" },
+        { path: "/v1/images/generations", body: JSON.stringify({ prompt: "x", model: "no-such-model" }), param: "model" },
+        { path: "/v1/images/edits", body: form({ prompt: "x", image: "not a file" }), param: "image" },
+        { path: "/v1/images/edits", body: form({ prompt: "x", n: "many" }), param: "image" },
+        { path: "/v1/images/variations", body: form({ n: "1" }), param: "image" },
+        { path: "/v1/videos", body: "{not json", param: null },
+        { path: "/v1/videos", body: JSON.stringify({ prompt: "x", seconds: "long" }), param: "seconds" },
+        { path: "/v1/videos", body: JSON.stringify({ prompt: "x", seconds: 99 }), param: "seconds" },
+        { path: "/v1/videos", body: JSON.stringify({ prompt: "x", model: "no-such-model" }), param: "model" },
+        { path: "/v1/videos", body: JSON.stringify({ prompt: "x", input_reference: 5 }), param: "input_reference" },
+        { path: "/v1/jobs", body: "{not json", param: null },
+        { path: "/v1/jobs", body: JSON.stringify({ kind: "audio", request: { prompt: "x" } }), param: "kind" },
+        { path: "/v1/jobs", body: JSON.stringify({ kind: "image", request: { prompt: "x", size: 5 } }), param: "request.size" },
+        { path: "/v1/jobs", body: JSON.stringify({ kind: "image", model: "no-such-model", request: { prompt: "x" } }), param: "model" },
+        { path: "/v1/jobs", body: JSON.stringify({ kind: "image", config: { provider: "nobody", model: "x" }, request: { prompt: "x" } }), param: "config.provider" },
+        { path: "/v1/jobs?limit=many", method: "GET", param: "limit" },
+        { path: "/v1/videos?limit=many", method: "GET", param: "limit" },
+        { path: "/v1/models?kind=audio", method: "GET", param: "kind" },
+        { path: "/v1/models?provider=nobody", method: "GET", param: "provider" },
+      ];
+      for (const t of cases) {
+        const headers: Record<string, string> = { ...auth, ...(typeof t.body === "string" ? { "content-type": "application/json" } : {}) };
+        const res = await fetch(gw.url + t.path, { method: t.method ?? "POST", headers, body: t.body });
+        const body = (await res.json()) as { error: { param?: string | null; field?: string | null; message: string } };
+        const what = `${t.method ?? "POST"} ${t.path} ${typeof t.body === "string" ? t.body : ""}`;
+        assert.equal(res.status, 400, what);
+        assert.equal(t.legacy ? body.error.field : body.error.param, t.param, what);
+        assert.ok(body.error.message.length > 0, what);
+      }
+    });
+
     it("an unknown route is an OpenAI-style 404", async () => {
       const res = await gw.json("/v1/nothing", { headers: auth });
       assert.equal(res.status, 404);
@@ -220,8 +281,16 @@ describe("gateway images", () => {
 describe("unexpected errors", () => {
   it("are a 500 without internals", async () => {
     const gw = await startTestServer(
-      {},
+      { mock: { enabled: false }, routes: { bug: { model: "buggy/b1", retries: 0 } } },
       {
+        // A provider whose code throws a plain TypeError: a bug, not a provider failure.
+        providers: [
+          {
+            id: "buggy",
+            requiresApiKey: false,
+            generateImage: () => Promise.reject(new TypeError("cannot read 'x' of undefined at /srv/secret-path/adapter.js")),
+          },
+        ],
         storage: () => ({
           kind: "broken",
           put: () => Promise.reject(new Error("disk /srv/secret-path exploded")),
@@ -233,9 +302,17 @@ describe("unexpected errors", () => {
       },
     );
     try {
-      const res = await gw.json("/healthz");
-      assert.equal(res.status, 500);
-      assert.deepEqual(res.body, { error: { message: "internal server error", type: "server_error", param: null, code: "internal_error" } });
+      const legacy = await gw.json("/image/generate", { body: { prompt: "x", settings: { image: { model: "bug" } }, customer_id: 5 } });
+      assert.equal(legacy.status, 500);
+      assert.deepEqual(legacy.body, { success: false, code: 500, error: { message: "internal server error", field: null } });
+      const openai = await gw.json("/v1/images/generations", { body: { prompt: "x", model: "bug" } });
+      assert.equal(openai.status, 500);
+      assert.deepEqual(openai.body, { error: { message: "internal server error", type: "server_error", param: null, code: "internal_error" } });
+      // A health check that throws is a dependency down (503), and says nothing of the path either.
+      const health = await gw.json("/healthz");
+      assert.equal(health.status, 503);
+      assert.equal((health.body.dependencies as { storage: { ok: boolean } }).storage.ok, false);
+      assert.ok(!JSON.stringify(health.body).includes("secret-path"));
       // A storage failure during generation is a 502 (provider or storage), and says nothing of the path.
       const gen = await gw.json("/image/generate", { body: { prompt: "x", settings: { image: { width: 32, height: 32 } }, customer_id: 5, save_to_db: true } });
       assert.equal(gen.status, 502);

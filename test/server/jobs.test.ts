@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
+import { FAL_KEY, type FalFake, startFalFake } from "../fakes/fal.js";
 import { type Receiver, type TestServer, readSse, startReceiver, startTestServer } from "./helpers.js";
 
 const SECRET = "whsec_0123456789abcdef";
@@ -74,6 +75,16 @@ describe("native jobs", () => {
     assert.match((cfg.body.error as { param: string }).param, /^config/);
     const route = await gw.json("/v1/jobs", { body: { kind: "image", route: "nope", request: { prompt: "x" } } });
     assert.equal((route.body.error as { param: string }).param, "route");
+    // A caller's chain is checked whole: an unknown provider or a fallback no provider serves is a 400
+    // now, not a job that fails once the chain gets there.
+    const provider = await gw.json("/v1/jobs", { body: { kind: "image", config: { provider: "nobody", model: "x" }, request: { prompt: "x" } } });
+    assert.equal(provider.status, 400);
+    assert.equal((provider.body.error as { param: string }).param, "config.provider");
+    const fallback = await gw.json("/v1/jobs", {
+      body: { kind: "image", config: { model: "mock-image", fallbacks: [{ model: "mock-image" }, { model: "no-such-model" }] }, request: { prompt: "x" } },
+    });
+    assert.equal(fallback.status, 400);
+    assert.equal((fallback.body.error as { param: string }).param, "config.fallbacks.1.model");
     const missing = await gw.json("/v1/jobs/job_doesnotexist");
     assert.equal(missing.status, 404);
   });
@@ -123,6 +134,41 @@ describe("native jobs", () => {
         await strict.stop();
       }
     });
+  });
+});
+
+describe("DELETE /v1/jobs/{id} with a real provider protocol", () => {
+  let fal: FalFake;
+  let gw: TestServer;
+  before(async () => {
+    fal = await startFalFake();
+    fal.steps = "hang";
+    gw = await startTestServer({
+      mock: { enabled: false },
+      providers: { fal: { apiKey: FAL_KEY, baseUrl: fal.url } },
+      routes: { flux: { model: "fal/fal-ai/flux/dev", pollIntervalMs: 20, retries: 0 } },
+    });
+  });
+  after(async () => {
+    await gw.stop();
+    await fal.close();
+  });
+
+  it("cancels the provider's job (fal's cancel endpoint is called with the gateway's key)", async () => {
+    const created = await gw.json("/v1/jobs", { body: { kind: "image", route: "flux", request: { prompt: "a slow render" } } });
+    assert.equal(created.status, 202);
+    const id = created.body.id as string;
+    for (let i = 0; i < 500 && fal.jobs.size === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const falJob = [...fal.jobs.values()][0]!;
+    assert.equal(falJob.cancelled, false);
+    const cancelled = await gw.json(`/v1/jobs/${id}`, { method: "DELETE" });
+    assert.equal(cancelled.status, 200);
+    for (let i = 0; i < 500 && !falJob.cancelled; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(falJob.cancelled, true, "the fal request was cancelled");
+    const [call] = fal.server.calls("PUT", `/fal-ai/flux/requests/${falJob.id}/cancel`);
+    assert.equal(call!.headers.authorization, `Key ${FAL_KEY}`);
+    const job = await gw.json(`/v1/jobs/${id}`);
+    assert.equal(job.body.status, "cancelled");
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ProviderDefinition } from "../../src/index.js";
-import { ConfigError, LocalStorage, UrlSigner, loadServerConfig, parseServerConfig } from "../../src/server/index.js";
+import { ConfigError, LocalStorage, UrlSigner, createApp, loadServerConfig, parseServerConfig } from "../../src/server/index.js";
 import { runServe } from "../../src/server/serve.js";
 import { PNG_SIGNATURE, startReceiver, startTestServer } from "./helpers.js";
 
@@ -147,6 +147,35 @@ describe("config", () => {
     assert.equal(ok.providers.openai?.apiKey, "sk-test-1234567890");
   });
 
+  it("every model the config names must resolve to a provider: the error names the field", () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ routes: { fast: { model: "no-such-model" } } }, "routes.fast.model", /cannot tell which provider serves model "no-such-model"/],
+      [{ routes: { fast: { model: "x", provider: "nobody" } } }, "routes.fast.model", /provider "nobody" is not available/],
+      [{ routes: { fast: { model: "mock-image", fallbacks: [{ model: "nope-model" }] } } }, "routes.fast.fallbacks.0.model", /nope-model/],
+      [{ defaultRoutes: { image: "imaginary-model" } }, "defaultRoutes.image", /imaginary-model/],
+      [{ aliases: { house: "nobody/some-model" } }, "aliases.house", /cannot tell which provider/],
+    ];
+    for (const [raw, field, message] of cases) {
+      const config = parseServerConfig({ logLevel: "silent", ...(raw as object) }, {});
+      assert.throws(
+        () => createApp(config, { env: {} }),
+        (e: unknown) => e instanceof ConfigError && e.field === field && message.test(e.message) && e.message.startsWith(`Invalid config: ${field}: `),
+        JSON.stringify(raw),
+      );
+    }
+    // Routes naming routes, provider/model strings, catalog ids and video models are all fine.
+    const ok = parseServerConfig(
+      {
+        logLevel: "silent",
+        routes: { a: { model: "b", fallbacks: ["v"] }, b: { model: "openai/gpt-image-1", fallbacks: ["flux-pro-1.1", { model: "mock-image" }] }, v: { model: "veo-3.0-generate-001", provider: "google" } },
+        aliases: { house: "mock/mock-image" },
+      },
+      {},
+    );
+    const app = createApp(ok, { env: {} });
+    void app.close();
+  });
+
   it("embedded defaults: mock on, local storage, memory queue, loopback without auth", async () => {
     const empty = await mkdtemp(join(tmpdir(), "tarash-nocfg-"));
     const c = await loadServerConfig({ cwd: empty, env: {} });
@@ -166,6 +195,11 @@ describe("config", () => {
       const errors: string[] = [];
       assert.equal(await runServe(["--config", bad], { err: (l) => errors.push(l), out: () => {}, handleSignals: false }), 2);
       assert.match(errors.join("\n"), /Invalid config: queue\.concurrency: /);
+      // A route naming a model no provider serves fails at start-up too, not on the first request.
+      await writeFile(bad, JSON.stringify({ routes: { fast: { model: "mock/mock-image", fallbacks: ["no-such-model"] } } }));
+      errors.length = 0;
+      assert.equal(await runServe(["--config", bad, "--port", "0"], { err: (l) => errors.push(l), out: () => {}, handleSignals: false }), 2);
+      assert.match(errors.join("\n"), /Invalid config: routes\.fast\.fallbacks\.0: cannot tell which provider serves model "no-such-model"/);
       assert.equal(await runServe(["--port", "x"], { err: () => {}, handleSignals: false }), 2);
 
       const good = join(dir, "good.json");

@@ -5,7 +5,7 @@ import type { GenerationConfigInput, ImageGenerationRequest } from "../../core/t
 import { fromZod } from "../errors.js";
 import { ImageEditFormSchema, ImageGenerationBodySchema, ImageVariationFormSchema } from "../schemas.js";
 import type { AppContext, AppEnv, AppState } from "../state.js";
-import { formBody, jsonBody, openAIUsage, outputBase64, rootParam } from "./shared.js";
+import { formBody, jsonBody, openAIImageField, openAIUsage, outputBase64, rootParam, withClientFields } from "./shared.js";
 
 /** OpenAI request fields that map onto library fields (or are handled by the gateway itself). */
 const HANDLED = new Set([
@@ -100,7 +100,9 @@ async function respond(
   const format = (body.response_format as "url" | "b64_json" | undefined) ?? defaultFormat(config);
   const principal = c.get("principal");
   const signal = c.req.raw.signal;
-  const { response } = await state.generator.image({ tenant: principal.tenant, inline: format === "b64_json" }, config, request, { signal });
+  const { response } = await withClientFields(openAIImageField, () =>
+    state.generator.image({ tenant: principal.tenant, inline: format === "b64_json" }, config, request, { signal }),
+  );
   const payloads = format === "b64_json" ? await Promise.all(response.images.map((img) => base64Bytes(state, img.url, signal))) : [];
   const data = response.images.map((img, i) => ({
     ...(format === "b64_json" ? { b64_json: `${PAYLOAD_MARK}${i}_` } : { url: img.url }),

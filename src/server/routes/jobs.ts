@@ -7,7 +7,39 @@ import { badRequest, notFound } from "../errors.js";
 import type { JobEvent } from "../jobs/queue.js";
 import { JobCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, jobView, signedResult } from "../state.js";
-import { jsonBody } from "./shared.js";
+import type { ClientConfig } from "../routing.js";
+import { jsonBody, withClientFields } from "./shared.js";
+
+/** Library config fields: a validation failure on one of these is about how the job names its model. */
+const CONFIG_FIELDS = new Set(["config", "provider", "model", "timeoutMs", "pollIntervalMs", "maxPollAttempts", "maxRetries", "validation", "mock", "fallbacks"]);
+
+function configField(body: { model?: string | undefined; route?: string | undefined; config?: ClientConfig | undefined }, field: string): string {
+  if (field === "config" || field.startsWith("config.")) return field;
+  if (body.config) return `config.${field}`;
+  // model and route are the only ways to name a model outside config
+  return body.route !== undefined ? "route" : "model";
+}
+
+/**
+ * A caller's config chain: every provider must exist and every fallback's model must resolve, so a
+ * typo is a 400 at submit rather than a job that fails only when the chain reaches it.
+ */
+function checkClientChain(state: AppState, config: ClientConfig, kind: "image" | "video", path: string): void {
+  const providers = state.gateway.providers();
+  if (config.provider !== undefined && !providers.includes(config.provider)) {
+    throw badRequest(`${path}.provider: provider ${JSON.stringify(config.provider)} is not available; available: ${[...providers].sort().join(", ")}`, `${path}.provider`);
+  }
+  config.fallbacks?.forEach((fallback, i) => {
+    const at = `${path}.fallbacks.${i}`;
+    try {
+      state.gateway.resolveModel(fallback.model, { ...(fallback.provider ? { provider: fallback.provider } : {}), kind });
+    } catch (error) {
+      if (error instanceof ValidationError) throw badRequest(`${at}.model: ${error.message}`, `${at}.model`);
+      throw error;
+    }
+    checkClientChain(state, fallback, kind, at);
+  });
+}
 
 /** Native async jobs: submit, list (the tenant's, newest first), read, stream progress (SSE), cancel. */
 export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
@@ -21,17 +53,12 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
       }
       config = state.router.resolve(body.route, body.kind);
     } else config = state.router.resolve(body.model, body.kind);
-    try {
-      // Reject a bad request now rather than as a failed job later.
-      if (body.kind === "image") state.gateway.validateRequest(config, body.request as never);
-      else state.gateway.validateRequest(config, body.request as never, "video");
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        const field = error.field;
-        throw badRequest(error.message, field === undefined ? "request" : field === "config" || field.startsWith("config.") ? field : `request.${field}`);
-      }
-      throw error;
-    }
+    if (body.config) checkClientChain(state, body.config, body.kind, "config");
+    // Reject a bad request now rather than as a failed job later, naming the field as the client wrote it.
+    const rename = (field: string) => (CONFIG_FIELDS.has(field.split(".")[0]!) ? configField(body, field) : `request.${field}`);
+    await withClientFields(rename, () =>
+      body.kind === "image" ? state.gateway.validateRequest(config, body.request as never) : state.gateway.validateRequest(config, body.request as never, "video"),
+    );
     if (body.webhook) {
       if (!body.webhook.secret && !state.config.webhooks.secret) {
         throw badRequest("webhook.secret is required (or configure webhooks.secret on the gateway)", "webhook.secret");

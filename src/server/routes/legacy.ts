@@ -3,7 +3,17 @@ import type { ImageGenerationRequest } from "../../core/types.js";
 import { ApiError } from "../errors.js";
 import { LegacyImageRequestSchema } from "../schemas.js";
 import type { AppEnv, AppState } from "../state.js";
-import { jsonBody } from "./shared.js";
+import { jsonBody, openAIImageField, withClientFields } from "./shared.js";
+
+/** Library request fields a caller of this endpoint wrote under `settings.image` (by another name). */
+const SETTINGS_FIELDS = new Set(["model", "quality", "style", "n", "seed", "negativePrompt", "aspectRatio", "outputFormat"]);
+
+/** The body path of a library request field, e.g. `aspectRatio` → `settings.image.aspect_ratio`. */
+function legacyField(field: string, settings: { width?: number | undefined }): string | undefined {
+  if (field === "size") return settings.width !== undefined ? "settings.image.width" : "settings.image.height";
+  if (SETTINGS_FIELDS.has(field) || field.startsWith("extraParams.")) return `settings.image.${openAIImageField(field) ?? field}`;
+  return undefined;
+}
 
 /** Settings that map onto library request fields; the rest go to the provider verbatim. */
 const MAPPED = new Set(["model", "width", "height", "quality", "style", "n", "seed", "negative_prompt", "aspect_ratio", "output_format"]);
@@ -35,7 +45,10 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       ...(Object.keys(extra).length ? { extraParams: extra } : {}),
     };
     const config = state.router.resolve(s.model, "image");
-    const { response } = await state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal });
+    const { response } = await withClientFields(
+      (field) => legacyField(field, s),
+      () => state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal }),
+    );
     const image = response.images[0]!;
     c.header("x-request-id", response.requestId);
     return c.json({

@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import type { ModelCapability } from "../../core/capabilities.js";
-import { ApiError, notFound } from "../errors.js";
+import { ApiError, badRequest, notFound } from "../errors.js";
 import { renderDocs } from "../docs-page.js";
 import { buildOpenApi } from "../openapi.js";
 import type { AppEnv, AppState } from "../state.js";
@@ -18,8 +18,12 @@ export function metaRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.get("/v1/models", (c) => {
     const kind = c.req.query("kind");
     const provider = c.req.query("provider");
+    if (kind !== undefined && kind !== "image" && kind !== "video") throw badRequest('kind must be "image" or "video"', "kind");
+    if (provider !== undefined && !state.gateway.providers().includes(provider)) {
+      throw badRequest(`unknown provider ${JSON.stringify(provider)}; available: ${[...state.gateway.providers()].sort().join(", ")}`, "provider");
+    }
     const models = state.gateway.listModels({
-      ...(kind === "image" || kind === "video" ? { kind } : {}),
+      ...(kind ? { kind } : {}),
       ...(provider ? { provider } : {}),
     });
     const routes = Object.entries(state.config.routes).map(([id, r]) => ({
@@ -32,7 +36,13 @@ export function metaRoutes(app: Hono<AppEnv>, state: AppState): void {
   });
 
   app.get("/healthz", async (c) => {
-    const [storage, queue] = await Promise.all([state.storage.health(), state.queue.health()]);
+    // A check that throws is a dependency that is down; the reason goes to the log, not the response.
+    const check = (name: string, probe: () => Promise<{ ok: boolean; detail?: string | undefined }>) =>
+      probe().catch((error: unknown) => {
+        state.logger.error({ dependency: name, error }, "health check failed");
+        return { ok: false, detail: "health check failed (see the server log)" };
+      });
+    const [storage, queue] = await Promise.all([check("storage", () => state.storage.health()), check("queue", () => state.queue.health())]);
     const ok = storage.ok && queue.ok && !state.draining;
     return c.json(
       {

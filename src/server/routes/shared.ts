@@ -1,6 +1,7 @@
+import { ValidationError } from "../../core/errors.js";
 import { download } from "../../core/media/download.js";
 import type { ImageGenerationResponse } from "../../core/types.js";
-import { ApiError, badRequest, fromZod } from "../errors.js";
+import { ApiError, badRequest, fromZod, toApiError } from "../errors.js";
 import type { AppContext, AppState } from "../state.js";
 import type { z } from "zod";
 
@@ -76,4 +77,47 @@ export function rootParam(e: ApiError, fields: readonly string[]): ApiError {
   const root = e.param?.split(".")[0];
   if (!root || !fields.includes(root) || root === e.param) return e;
   return new ApiError(e.status, e.message, { type: e.type, param: root, code: e.code, headers: e.headers });
+}
+
+const LIBRARY_TO_OPENAI: Record<string, string> = {
+  aspectRatio: "aspect_ratio",
+  negativePrompt: "negative_prompt",
+  outputFormat: "output_format",
+  maskImage: "mask",
+};
+
+/** The OpenAI-body name of a library request field (`imageList.0.image` → `image`), when they differ. */
+export function openAIImageField(field: string): string | undefined {
+  if (field === "imageList" || field.startsWith("imageList.")) return "image";
+  if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
+  return LIBRARY_TO_OPENAI[field];
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * A library ValidationError re-pointed at the field the client wrote: the library says `aspectRatio`
+ * or `imageList.0.image`, an OpenAI client sent `aspect_ratio` or `image`. `rename` answers the client's
+ * name for a library field path (undefined: keep it). Message and `param` both use the client's name.
+ */
+export function clientValidationError(error: ValidationError, rename: (field: string) => string | undefined): ApiError {
+  const field = error.field;
+  const api = toApiError(error).api;
+  const renamed = field === undefined ? undefined : rename(field);
+  if (field === undefined || renamed === undefined || renamed === field) return api;
+  // Whole-word mentions only (a model id like "mock/mock-image" or a longer field stays intact). A
+  // dotted body path replaces only the `field:` label; in prose ("size 99 is not supported") it reads badly.
+  const word = `(?<![\\w/.-])${escapeRegExp(field)}(?![\\w/-])`;
+  const mention = new RegExp(renamed.includes(".") ? `${word}(?=:)` : word, "g");
+  return new ApiError(400, error.message.replace(mention, renamed), { param: renamed, code: "invalid_value" });
+}
+
+/** Run `fn`, rewriting library ValidationErrors with `rename` (see clientValidationError). */
+export async function withClientFields<T>(rename: (field: string) => string | undefined, fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof ValidationError) throw clientValidationError(error, rename);
+    throw error;
+  }
 }

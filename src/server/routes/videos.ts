@@ -1,22 +1,20 @@
 import type { Hono } from "hono";
 import { z } from "zod";
-import { ValidationError } from "../../core/errors.js";
 import { parseSize } from "../../core/sizes.js";
 import { ApiError, badRequest, fromZod, notFound } from "../errors.js";
 import type { Job } from "../jobs/queue.js";
 import { VideoCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, signedResult } from "../state.js";
-import { blobToDataUrl, formBody, jsonBody, rootParam } from "./shared.js";
+import { blobToDataUrl, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
 
 const HANDLED = new Set(["prompt", "model", "seconds", "size", "input_reference"]);
-const OPENAI_FIELD: Record<string, string> = {
-  durationSeconds: "seconds",
-  aspectRatio: "size",
-  resolution: "size",
-  imageList: "input_reference",
-  "imageList.0.image": "input_reference",
-  "imageList.0.type": "input_reference",
-};
+const OPENAI_FIELD: Record<string, string> = { durationSeconds: "seconds", aspectRatio: "size", resolution: "size" };
+
+function openAIVideoField(field: string): string | undefined {
+  if (field === "imageList" || field.startsWith("imageList.")) return "input_reference";
+  if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
+  return OPENAI_FIELD[field];
+}
 
 /** OpenAI sizes → the library's aspect ratio and resolution tier, which every video provider understands. */
 function fromSize(size: string): { aspectRatio: string; resolution: "480p" | "720p" | "1080p" } {
@@ -79,13 +77,8 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
       ...(Object.keys(extra).length ? { extraParams: extra } : {}),
     };
     const config = state.router.resolve(body.model, "video");
-    try {
-      state.gateway.validateRequest(config, request as never, "video");
-    } catch (error) {
-      // Name the field the client wrote, not the library's.
-      if (error instanceof ValidationError) throw badRequest(error.message, OPENAI_FIELD[error.field ?? ""] ?? error.field);
-      throw error;
-    }
+    // Name the field the client wrote, not the library's.
+    await withClientFields(openAIVideoField, () => state.gateway.validateRequest(config, request as never, "video"));
     const job = await state.queue.enqueue({
       tenant: c.get("principal").tenant,
       kind: "video",
@@ -97,7 +90,9 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
   });
 
   app.get("/v1/videos", async (c) => {
-    const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
+    const rawLimit = c.req.query("limit");
+    const limit = rawLimit === undefined ? 20 : Number(rawLimit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("limit must be an integer from 1 to 100", "limit");
     const jobs = await state.queue.list(c.get("principal").tenant, { kind: "video", limit: limit + 1, after: c.req.query("after") });
     const page = jobs.slice(0, limit);
     const data = await Promise.all(page.map((j) => videoObject(state, j)));
