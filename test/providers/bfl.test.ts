@@ -141,11 +141,15 @@ describe("bfl: submit, poll, download", () => {
     assert.equal(bodyOf("flux-dev").guidance, 3);
   });
 
-  it("a newer model id goes to POST /v1/{model} generically, unrounded, with a warning", async () => {
+  it("a newer model id goes to POST /v1/{model} generically, with a warning; its sides go on the 32 px grid", async () => {
     const res = await gw.generateImage(cfg("flux-2-turbo"), { prompt: "x", size: "512x512", seed: 1 });
     assert.deepEqual(bodyOf("flux-2-turbo"), { prompt: "x", seed: 1, width: 512, height: 512 });
     assert.ok(res.warnings.some((w) => /not in the bfl catalog/.test(w)));
+    assert.equal(res.warnings.some((w) => /multiples of 32/.test(w)), false);
     assert.equal(res.cost?.basis, "provider");
+    const odd = await gw.generateImage(cfg("flux-2-turbo"), { prompt: "x", size: "1000x700" });
+    assert.deepEqual([bodyOf("flux-2-turbo").width, bodyOf("flux-2-turbo").height], [992, 704]);
+    assert.ok(odd.warnings.some((w) => /size 1000x700 was sent as 992x704/.test(w) && /multiples of 32/.test(w)));
   });
 
   it("a base URL already ending in /v1 is not doubled", async () => {

@@ -5,6 +5,9 @@ import type { MediaInput, NormalizedImageRequest } from "../../core/types.js";
 import type { BflHints } from "./models.js";
 import type { BflOptions } from "./options.js";
 
+/** The grid an unknown model's sides are rounded to: a multiple of every grid BFL documents (16, 32). */
+const UNKNOWN_MODEL_GRID = 32;
+
 /** Hints for ids the catalog does not know, guessed from the id's family. */
 export function hintsFor(model: string, fromCatalog: Readonly<Record<string, unknown>> | undefined): BflHints & { generic: boolean } {
   const known = fromCatalog as BflHints | undefined;
@@ -56,8 +59,15 @@ export async function buildBody(
 
   const size = req.size && req.size !== "auto" ? parseSize(req.size) : undefined;
   if (hints.generic) {
-    // Unknown model: send what the caller set, in BFL's names, and let BFL judge it.
-    if (size) Object.assign(body, { width: size.width, height: size.height });
+    // Unknown model: send what the caller set, in BFL's names, and let BFL judge it. Sides go on a
+    // 32 px grid, the coarsest BFL uses (FLUX.1 wants 32, FLUX.2 16), so any BFL model accepts them.
+    if (size) {
+      const grid = { width: roundTo(size.width, UNKNOWN_MODEL_GRID), height: roundTo(size.height, UNKNOWN_MODEL_GRID) };
+      Object.assign(body, grid);
+      if (grid.width !== size.width || grid.height !== size.height) {
+        ctx.warn(`size ${req.size} was sent as ${formatSize(grid)}: BFL takes sides in multiples of ${UNKNOWN_MODEL_GRID}`);
+      }
+    }
     if (req.aspectRatio !== undefined) body.aspect_ratio = req.aspectRatio;
   } else if (hints.sizing === "ratio") {
     if (req.aspectRatio !== undefined) body.aspect_ratio = req.aspectRatio;
