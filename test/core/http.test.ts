@@ -50,6 +50,7 @@ describe("HttpClient", () => {
     await expect(422, ValidationError);
     await expect(500, HTTPError);
     await assert.rejects(client().json("/status/429"), (e: unknown) => e instanceof RateLimitError && e.retryAfterMs === 7000);
+    await assert.rejects(client().json("/status/503"), (e: unknown) => e instanceof HTTPError && !(e instanceof RateLimitError) && e.retryable && e.retryAfterMs === 7000);
   });
 
   it("turns a non-JSON success body into a retryable HTTPError, not a crash", async () => {
