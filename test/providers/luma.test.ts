@@ -7,6 +7,7 @@ import {
   GenerationFailedError,
   HTTPError,
   type ProgressUpdate,
+  TimeoutError,
   ValidationError,
   createGateway,
 } from "../../src/index.js";
@@ -225,6 +226,16 @@ describe("luma (Photon images)", () => {
     for (let i = 0; i < 100 && !gen.deleted; i++) await new Promise((r) => setTimeout(r, 5));
     assert.equal(gen.deleted, true);
     assert.equal(fake.server.calls("DELETE", `${PREFIX}/generations/${gen.id}`)[0]!.headers.authorization, `Bearer ${LUMA_KEY}`);
+  });
+
+  it("stops a generation that never completes at timeoutMs with TimeoutError, and deletes it", async () => {
+    const err = await gateway()
+      .generateImage(cfg("photon-1", { timeoutMs: 300, maxRetries: 0, pollIntervalMs: 20 }), { prompt: "[slow] deadline" })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof TimeoutError, String(err));
+    const gen = [...fake.generations.values()].find((g) => g.prompt === "[slow] deadline")!;
+    for (let i = 0; i < 200 && !gen.deleted; i++) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(gen.deleted, true);
   });
 
   it("the fake answers a non-JSON body with FastAPI's 422", async () => {
