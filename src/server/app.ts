@@ -166,7 +166,16 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
 
   const limit = bodyLimit({
     maxSize: config.limits.maxBodyBytes,
-    onError: (c) => renderError(c as AppContext, new ApiError(413, `the request body exceeds ${config.limits.maxBodyBytes} bytes`, { code: "body_too_large" })),
+    // The rest of the body is never read, so the connection cannot carry another request: say so, or a
+    // keep-alive client reuses a socket the server is about to drop.
+    onError: (c) =>
+      renderError(
+        c as AppContext,
+        new ApiError(413, `the request body exceeds the limit of ${config.limits.maxBodyBytes} bytes (limits.maxBodyBytes)`, {
+          code: "body_too_large",
+          headers: { connection: "close" },
+        }),
+      ),
   });
   for (const prefix of ["/v1/*", "/image/*"]) {
     app.use(prefix, async (c, next) => {

@@ -180,6 +180,20 @@ describe("gateway images", () => {
       const res = await gw.json("/v1/images/generations", { headers: auth, body: { model: "mock-image", prompt: "x".repeat(70 * 1024) } });
       assert.equal(res.status, 413);
       assert.equal((res.body.error as { code: string }).code, "body_too_large");
+      assert.match((res.body.error as { message: string }).message, /exceeds the limit of 65536 bytes/);
+      // A multipart upload over the limit too; the connection closes (its unread body cannot be reused),
+      // so the client's next request on a fresh connection works.
+      const form = new FormData();
+      form.append("prompt", "x");
+      form.append("image", new Blob([Buffer.alloc(200 * 1024)], { type: "image/png" }), "big.png");
+      const upload = await fetch(`${gw.url}/v1/images/edits`, { method: "POST", headers: auth, body: form });
+      assert.equal(upload.status, 413);
+      assert.equal(upload.headers.get("connection"), "close");
+      assert.equal(((await upload.json()) as { error: { code: string } }).error.code, "body_too_large");
+      const next = await gw.json("/image/generate", { headers: auth, body: { prompt: "x".repeat(100 * 1024), customer_id: 3 } });
+      assert.equal(next.status, 413);
+      assert.equal(next.body.success, false);
+      assert.equal((await gw.json("/v1/models", { headers: auth })).status, 200);
     });
 
     it("x-api-key works as well as Bearer", async () => {

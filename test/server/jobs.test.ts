@@ -209,6 +209,24 @@ describe("OpenAI-compatible videos", () => {
 });
 
 describe("graceful shutdown", () => {
+  it("lets in-flight requests finish while refusing new connections", async () => {
+    const gw = await startTestServer({ mock: { enabled: true, latencyMs: 1_500 } });
+    try {
+      const inflight = gw.json("/v1/images/generations", { body: { prompt: "x", size: "32x32", response_format: "b64_json" } });
+      await new Promise((r) => setTimeout(r, 300));
+      const closing = gw.close("deploy");
+      await new Promise((r) => setTimeout(r, 50));
+      await assert.rejects(fetch(`${gw.url}/healthz`), "a new connection is refused once shutdown began");
+      const res = await inflight;
+      assert.equal(res.status, 200);
+      assert.equal((res.body.data as unknown[]).length, 1);
+      await closing;
+    } finally {
+      await gw.stop();
+    }
+  });
+
+
   it("cancels in-flight jobs with a reason and delivers their webhooks", async () => {
     const receiver = await startReceiver([200]);
     const gw = await startTestServer({
