@@ -80,7 +80,18 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, schema: VideoObjectSchema },
     errors: [400, 401, 413, 429, 503],
   },
-  { method: "get", path: "/v1/videos", summary: "List video jobs.", tag: "OpenAI-compatible", ok: { status: 200 }, errors: [401] },
+  {
+    method: "get",
+    path: "/v1/videos",
+    summary: "List the caller's video jobs, newest first.",
+    tag: "OpenAI-compatible",
+    ok: { status: 200 },
+    errors: [400, 401],
+    params: [
+      { name: "limit", in: "query", description: "1 to 100 (default 20)." },
+      { name: "after", in: "query", description: "A video id: the page after it." },
+    ],
+  },
   {
     method: "get",
     path: "/v1/videos/{id}",
@@ -108,6 +119,19 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 202, schema: JobSchema },
     errors: [400, 401, 413, 429, 503],
   },
+  {
+    method: "get",
+    path: "/v1/jobs",
+    summary: "List the caller's jobs, newest first.",
+    tag: "Jobs",
+    ok: { status: 200 },
+    errors: [400, 401],
+    params: [
+      { name: "kind", in: "query", description: '"image" or "video".' },
+      { name: "limit", in: "query", description: "1 to 100 (default 20)." },
+      { name: "after", in: "query", description: "A job id: the page after it." },
+    ],
+  },
   { method: "get", path: "/v1/jobs/{id}", summary: "Read a job.", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
   {
     method: "get",
@@ -119,7 +143,18 @@ export const OPERATIONS: readonly Operation[] = [
     params: [...idParam("job"), { name: "Last-Event-ID", in: "header", description: "Resume after this event." }],
   },
   { method: "delete", path: "/v1/jobs/{id}", summary: "Cancel a job (the provider job is cancelled too).", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
-  { method: "get", path: "/v1/models", summary: "The model catalog: capabilities, prices, and configured routes.", tag: "Catalog", ok: { status: 200, schema: ModelListSchema }, errors: [401] },
+  {
+    method: "get",
+    path: "/v1/models",
+    summary: "The model catalog: capabilities, prices, and configured routes.",
+    tag: "Catalog",
+    ok: { status: 200, schema: ModelListSchema },
+    errors: [400, 401],
+    params: [
+      { name: "kind", in: "query", description: '"image" or "video".' },
+      { name: "provider", in: "query", description: "A provider id, e.g. openai." },
+    ],
+  },
   { method: "get", path: "/healthz", summary: "Health of the gateway and its dependencies (storage, queue).", tag: "Operations", ok: { status: 200, schema: HealthSchema }, public: true },
   { method: "get", path: "/metrics", summary: "Prometheus metrics.", tag: "Operations", ok: { status: 200, type: "text/plain", description: "Prometheus text format 0.0.4." }, public: true },
   {

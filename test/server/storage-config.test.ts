@@ -240,6 +240,12 @@ describe("OpenAPI and docs", () => {
         assert.ok(doc.paths[p], p);
       }
       assert.ok(doc.paths["/v1/jobs/{id}"]?.delete);
+      // Every API route the server answers (the playground UI aside) is in the document, method included.
+      for (const r of gw.gateway.app.routes) {
+        if (r.method === "ALL" || r.path === "/" || r.path.startsWith("/playground/")) continue;
+        const path = r.path.replace(/:(\w+)/g, "{$1}").replace("/files/*", "/files/{key}");
+        assert.ok(doc.paths[path]?.[r.method.toLowerCase()], `${r.method} ${r.path} is documented`);
+      }
       const gen = doc.components.schemas.CreateImageRequest!;
       assert.ok(gen.required?.includes("prompt"));
       assert.ok(gen.properties?.response_format);
