@@ -171,7 +171,7 @@ let responseCounter = 0;
 function imageTokens(model: string, size: unknown): number {
   if (model === "gemini-2.5-flash-image") return 1290;
   if (model === "gemini-3-pro-image-preview") return size === "4K" ? 2000 : 1120;
-  return size === "4K" ? 2520 : size === "2K" ? 1680 : 1120;
+  return size === "4K" ? 2520 : size === "2K" ? 1680 : size === "512" ? 747 : 1120;
 }
 
 function generateContent(body: unknown, model: string, backend: Backend): FakeResponse {
@@ -198,7 +198,9 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
     return badRequest(`* GenerateContentRequest.generation_config.image_config.aspect_ratio: Unsupported aspect ratio ${String(ratio)}`, "generation_config.image_config.aspect_ratio");
   }
   const size = get(imageConfig, "imageSize");
-  if (size !== undefined && !["512", "1K", "2K", "4K"].includes(String(size))) {
+  // 512 (0.5K) is a tier of 3.1 Flash Image only.
+  const sizes = model === "gemini-3.1-flash-image-preview" ? ["512", "1K", "2K", "4K"] : ["1K", "2K", "4K"];
+  if (size !== undefined && !sizes.includes(String(size))) {
     return badRequest(`* GenerateContentRequest.generation_config.image_config.image_size: Unsupported image size ${String(size)}`, "generation_config.image_config.image_size");
   }
   const modalities = get(body, "generationConfig", "responseModalities");

@@ -71,6 +71,14 @@ describe("google (Gemini API) image: request on the wire", () => {
     await assert.rejects(gw.generateImage(cfg(), { prompt: "poster", resolution: "4K" }), (e: unknown) => e instanceof ValidationError && e.field === "resolution");
   });
 
+  it("reaches 3.1 Flash Image's 512 tier through extraParams.imageSize (the request's resolution is 1K/2K/4K)", async () => {
+    const res = await gw.generateImage(cfg({ model: "gemini-3.1-flash-image-preview" }), { prompt: "icon", extraParams: { imageSize: "512" } });
+    assert.deepEqual(lastBody().generationConfig.imageConfig, { imageSize: "512" });
+    assert.equal(res.usage?.outputImageTokens, 747);
+    // Priced from the reported tokens: 747 at $60/M + 10 input tokens at $0.50/M.
+    assert.deepEqual(res.cost, { amountUsd: 0.044825, basis: "per_token", estimated: false });
+  });
+
   it("sends input images as inlineData parts after the prompt (editing, multi-image fusion)", async () => {
     const dataUrl = `data:image/png;base64,${PNG_BASE64}`;
     await gw.generateImage(cfg({ model: "gemini-3-pro-image-preview" }), {
