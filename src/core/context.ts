@@ -7,7 +7,7 @@ import { poll } from "./polling.js";
 import type { AdapterContext, ProgressReport } from "./provider.js";
 import type { ModelCapability } from "./capabilities.js";
 import type { GenerationConfig, MockConfig } from "./types.js";
-import { registerSecret } from "./redact.js";
+import { isSecretKey, registerSecret } from "./redact.js";
 
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
 const CANCEL_TIMEOUT_MS = 10_000;
@@ -42,12 +42,26 @@ export function resolveApiKey(core: GatewayCore, config: GenerationConfig, provi
   return key;
 }
 
+/**
+ * Credentials can also arrive as a Vertex/Azure `accessToken` in providerConfig or as a custom auth
+ * header; remember them so a provider echoing one back in a message cannot leak it.
+ */
+function registerNamedSecrets(values: Record<string, unknown> | undefined): void {
+  for (const [key, value] of Object.entries(values ?? {})) {
+    if (typeof value !== "string" || !isSecretKey(key)) continue;
+    registerSecret(value);
+    registerSecret(/^\S+\s+(\S+)$/.exec(value)?.[1]);
+  }
+}
+
 export function createContext(input: ContextInput): MockedContext {
   const { core, config, provider, model, signal } = input;
   const def = core.registry.getProvider(provider);
   const apiKey = resolveApiKey(core, config, provider);
   const baseUrl = (config.baseUrl ?? core.options.providers?.[provider]?.baseUrl ?? def?.defaultBaseUrl ?? "").replace(/\/+$/, "");
   const providerConfig = { ...core.options.providers?.[provider]?.providerConfig, ...config.providerConfig };
+  registerNamedSecrets(providerConfig);
+  registerNamedSecrets(config.headers);
   const logger = core.logger;
   const media = createMediaTools({
     policy: core.network,

@@ -56,4 +56,29 @@ describe("secrets never leak", () => {
     assert.equal(everything.includes("TOPSECRET"), false);
     assert.match(JSON.stringify(ok.rawResponse), /\[REDACTED\]/);
   });
+
+  it("also scrubs an access token from providerConfig and a custom auth header when a provider echoes them", async () => {
+    const TOKEN = "ya29.VERTEXTOKEN-0123456789abcdef";
+    const HEADER = "HDRSECRET-0123456789abcdef";
+    const gw = createGateway({ logger, logLevel: "debug" });
+    gw.registerProvider({
+      id: "echo2",
+      models: [{ provider: "echo2", model: "e", kind: "image", maxN: 1 }],
+      async generateImage(ctx) {
+        // A careless upstream quoting the credentials it was given, in plain text.
+        throw new AuthenticationError(`token ${String(ctx.providerConfig.accessToken)} and header ${ctx.headers["x-api-token"]} were refused`, {
+          rawResponse: { said: `Bearer ${HEADER}`, echoed: [TOKEN] },
+        });
+      },
+    });
+    let thrown: unknown;
+    await gw
+      .generateImage({ provider: "echo2", model: "e", providerConfig: { accessToken: TOKEN }, headers: { "x-api-token": `Token ${HEADER}` } }, { prompt: "x" })
+      .catch((e: unknown) => (thrown = e));
+    assert.ok(thrown instanceof AuthenticationError);
+    const everything = [thrown.message, JSON.stringify(thrown), JSON.stringify(thrown.rawResponse), lines.join("\n")].join("\n");
+    assert.match(thrown.message, /\[REDACTED\]/);
+    assert.equal(everything.includes("VERTEXTOKEN"), false);
+    assert.equal(everything.includes("HDRSECRET"), false);
+  });
 });
