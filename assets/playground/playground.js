@@ -145,8 +145,12 @@ function fillModelSelect() {
     groups.get(m.group).append(el("option", { value: m.value, text: m.label }));
   }
   select.append(...groups.values());
+  // The last model used, else the operator's first route, else the offline mock model (free and always
+  // there), so the first click on "Generate" never bills a provider the user did not choose.
+  const offered = state.models.filter((m) => m.kind === k).map((m) => m.value);
   const remembered = localStorage.getItem(MODEL_NAME + k);
-  if (remembered && state.models.some((m) => m.value === remembered && m.kind === k)) select.value = remembered;
+  const initial = [remembered, offered.find((v) => v.startsWith("route:")), `model:mock/mock-${k}`].find((v) => v && offered.includes(v));
+  if (initial) select.value = initial;
   select.disabled = groups.size === 0;
   updateOptions();
 }
@@ -167,7 +171,7 @@ function updateOptions() {
   $("submit").disabled = !m || Boolean(state.running);
 
   const sizes = isImage ? (cap.sizes ?? []) : [];
-  setChoices($("opt-size"), sizes, "Model default");
+  setChoices($("opt-size"), sizes, "Default");
   showOption("size", sizes.length > 0);
 
   const constraints = isImage && sizes.length === 0 ? cap.sizeConstraints : undefined;
@@ -179,11 +183,11 @@ function updateOptions() {
   }
 
   const simple = [
-    ["aspectRatio", "opt-aspect", cap.aspectRatios ?? [], "Model default"],
-    ["quality", "opt-quality", isImage ? (cap.qualities ?? []) : [], cap.defaultQuality ? `Model default (${cap.defaultQuality})` : "Model default"],
-    ["style", "opt-style", isImage ? (cap.styles ?? []) : [], "Model default"],
-    ["resolution", "opt-resolution", cap.resolutions ?? [], "Model default"],
-    ["duration", "opt-duration", isImage ? [] : (cap.durations ?? []), cap.defaultDuration ? `Model default (${cap.defaultDuration} s)` : "Model default"],
+    ["aspectRatio", "opt-aspect", cap.aspectRatios ?? [], "Default"],
+    ["quality", "opt-quality", isImage ? (cap.qualities ?? []) : [], cap.defaultQuality ? `Default (${cap.defaultQuality})` : "Default"],
+    ["style", "opt-style", isImage ? (cap.styles ?? []) : [], "Default"],
+    ["resolution", "opt-resolution", cap.resolutions ?? [], "Default"],
+    ["duration", "opt-duration", isImage ? [] : (cap.durations ?? []), cap.defaultDuration ? `Default (${cap.defaultDuration} s)` : "Default"],
   ];
   for (const [name, id, values, label] of simple) {
     setChoices($(id), values, label);
@@ -209,11 +213,8 @@ function updateOptions() {
   const preferred = isImage ? "reference" : "first_frame";
   const ordered = types.includes(preferred) ? [preferred, ...types.filter((t) => t !== preferred)] : types;
   $("opt-image-type").replaceChildren(...ordered.map((t) => el("option", { value: t, text: t.replace(/_/g, " ") })));
-  showOption("imageType", maxImages > 0 && ordered.length > 1);
-  if (state.images.length > maxImages) {
-    state.images = state.images.slice(0, maxImages);
-    renderPreviews();
-  }
+  if (state.images.length > maxImages) state.images = state.images.slice(0, maxImages);
+  renderPreviews();
 }
 
 for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener("change", fillModelSelect);
@@ -233,6 +234,8 @@ const readDataUrl = (file) =>
   });
 
 function renderPreviews() {
+  // "Use images as" matters only once there are images, and only when the model knows several roles.
+  showOption("imageType", state.images.length > 0 && $("opt-image-type").options.length > 1);
   $("image-previews").replaceChildren(
     ...state.images.map((img, i) =>
       el(

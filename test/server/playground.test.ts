@@ -19,7 +19,6 @@ const ARGS = [
   "--disable-component-update",
   "--disable-sync",
   "--no-first-run",
-  "--disable-quic",
 ];
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 const TIMEOUT = 30_000;
@@ -231,6 +230,27 @@ describe("playground (GET /) in Chromium", { timeout: 90_000 }, () => {
     await page.close();
   });
 
+  it("offers the image role only with an image, and fits a phone screen", { timeout: TIMEOUT }, async () => {
+    const page = await browser.open(gw.url);
+    await page.waitForSelector("#model option", { state: "attached" });
+    await page.selectOption("#model", "model:mock/mock-image");
+    // "Use images as" appears only once there is an image to use.
+    assert.equal(await page.isVisible("#opt-image-type"), false);
+    const png = encodePng({ width: 8, height: 8, pixels: new Uint8Array(8 * 8 * 3).fill(90) });
+    await page.setInputFiles("#opt-images", { name: "a.png", mimeType: "image/png", buffer: Buffer.from(png) });
+    await page.waitForSelector("#image-previews li");
+    assert.equal(await page.isVisible("#opt-image-type"), true);
+    await page.click("#image-previews button");
+    assert.equal(await page.isVisible("#opt-image-type"), false);
+
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.waitForSelector("#recent-body tr"); // earlier tests left jobs, so the wide table is there
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    assert.ok(widths[0]! <= widths[1]!, `no sideways scrolling on a phone (page ${widths[0]} px wide in a ${widths[1]} px viewport)`);
+    assert.deepEqual(browser.problems, []);
+    await page.close();
+  });
+
   it("works from the keyboard alone: Tab to the prompt, type, Enter submits", { timeout: TIMEOUT }, async () => {
     const page = await browser.open(gw.url);
     await page.waitForSelector("#model option", { state: "attached" });
@@ -288,7 +308,11 @@ describe("playground with API keys", { timeout: 60_000 }, () => {
     assert.match(await page.$eval("#key-status-text", (e) => e.textContent ?? ""), /this tab only/);
     assert.equal(await page.evaluate(() => localStorage.getItem("tarash.playground.apiKey")), null, "not remembered unless asked");
 
-    await page.selectOption("#model", "model:mock/mock-image");
+    // A fresh browser on a gateway without routes starts on the free mock model, not the first paid one.
+    assert.equal(await page.inputValue("#model"), "model:mock/mock-image");
+    await page.check("#kind-video");
+    assert.equal(await page.inputValue("#model"), "model:mock/mock-video");
+    await page.check("#kind-image");
     await page.fill("#prompt", "a teapot");
     await page.fill("#opt-custom-size", "128x128");
     await page.click("#submit");
