@@ -151,7 +151,10 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     const requestId = incoming && /^[A-Za-z0-9._-]{1,64}$/.test(incoming) ? incoming : `http_${randomUUID().replace(/-/g, "")}`;
     c.set("requestId", requestId);
     await next();
-    if (!c.res.headers.has("x-request-id")) c.header("x-request-id", requestId);
+    // One id per HTTP request, echoed and logged, so a client's report matches a log line; the library's
+    // own generation id travels separately as x-tarash-generation-id (and is logged with it).
+    c.header("x-request-id", requestId);
+    const generationId = c.res.headers.get("x-tarash-generation-id") ?? undefined;
     if (state.draining) c.header("connection", "close");
     const route = routePath(c, -1) || "unmatched";
     const status = c.res.status;
@@ -159,7 +162,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     metrics.requests.inc({ route, method: c.req.method, status: String(status) });
     metrics.requestDuration.observe({ route, method: c.req.method }, seconds);
     const principal = c.get("principal") as AppEnv["Variables"]["principal"] | undefined;
-    const fields = { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000), tenant: principal?.tenant };
+    const fields = { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000), tenant: principal?.tenant, generationId };
     if (status >= 500) logger.warn(fields, "request failed");
     else logger.info(fields, "request");
   });

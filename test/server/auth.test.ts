@@ -148,8 +148,11 @@ describe("request logs", () => {
     );
     try {
       const token = await hs256({ org: "tenant-a" });
-      const gen = await gw.json("/v1/images/generations", { headers: as(KEY_A), body: { prompt: "x", size: "32x32", response_format: "url" } });
+      const gen = await gw.json("/v1/images/generations", { headers: { ...as(KEY_A), "x-request-id": "client-trace-42" }, body: { prompt: "x", size: "32x32", response_format: "url" } });
       assert.equal(gen.status, 200);
+      assert.equal(gen.headers.get("x-request-id"), "client-trace-42", "a client's request id is echoed");
+      const generationId = gen.headers.get("x-tarash-generation-id");
+      assert.ok(generationId);
       const fileUrl = new URL((gen.body.data as { url: string }[])[0]!.url);
       assert.equal((await fetch(fileUrl)).status, 200);
       const job = await gw.json("/v1/jobs", { headers: { "x-api-key": KEY_A }, body: { kind: "image", request: { prompt: "x", size: "32x32" } } });
@@ -165,8 +168,10 @@ describe("request logs", () => {
       assert.equal(single.tenant, "tenant-a");
       assert.equal(single.method, "GET");
       assert.match(String(single.requestId), /^http_[0-9a-f]{32}$/);
+      assert.ok(requests.every((r) => typeof r.requestId === "string"));
       assert.equal(typeof single.ms, "number");
-      assert.equal(byRoute("/v1/images/generations")?.status, 200);
+      const generation = byRoute("/v1/images/generations")!;
+      assert.deepEqual([generation.status, generation.requestId, generation.generationId], [200, "client-trace-42", generationId]);
       assert.ok(requests.some((r) => r.status === 401), "refused requests are logged too");
       const all = lines.join("\n");
       for (const secret of [KEY_A, token, "tk_wrong_0123456789abcdef", fileUrl.searchParams.get("sig")!, JWT_SECRET]) {

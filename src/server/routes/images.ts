@@ -109,7 +109,7 @@ async function respond(
     ...(img.revisedPrompt ? { revised_prompt: img.revisedPrompt } : {}),
   }));
   const usage = openAIUsage(response);
-  c.header("x-request-id", response.requestId);
+  c.header("x-tarash-generation-id", response.requestId);
   c.header("x-tarash-provider", response.provider);
   c.header("x-tarash-model", response.model);
   if (response.cost) c.header("x-tarash-cost-usd", String(response.cost.amountUsd));

@@ -50,7 +50,7 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       () => state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal }),
     );
     const image = response.images[0]!;
-    c.header("x-request-id", response.requestId);
+    c.header("x-tarash-generation-id", response.requestId);
     return c.json({
       success: true,
       code: 200,
