@@ -52,7 +52,7 @@ async function api(path, init = {}) {
 // ---- State ------------------------------------------------------------------------------------------
 
 const state = {
-  models: [], // {value, label, group, kind, cap, price, submit}
+  models: [], // {value, label, name, group, kind, cap, price, submit}
   images: [], // {name, dataUrl}
   running: undefined, // {id, abort}
 };
@@ -115,7 +115,9 @@ function formatPrice(price) {
 function buildModels(catalog) {
   const models = catalog.data.map((m) => ({
     value: `model:${m.id}`,
-    label: m.capabilities.displayName ? `${m.id} — ${m.capabilities.displayName}` : m.id,
+    // The id alone keeps the picker narrow and type-ahead friendly; the display name goes under it.
+    label: m.id,
+    name: m.capabilities.displayName,
     group: m.provider,
     kind: m.kind,
     cap: m.capabilities,
@@ -167,7 +169,7 @@ function updateOptions() {
   const m = selectedModel();
   const cap = m?.cap ?? {};
   const isImage = kind() === "image";
-  $("model-info").textContent = m ? formatPrice(m.price) : `No ${kind()} models are configured on this gateway.`;
+  $("model-info").textContent = m ? [m.name, formatPrice(m.price)].filter(Boolean).join(" · ") : `No ${kind()} models are configured on this gateway.`;
   $("submit").disabled = !m || Boolean(state.running);
 
   const sizes = isImage ? (cap.sizes ?? []) : [];
