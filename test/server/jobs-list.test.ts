@@ -75,6 +75,10 @@ describe("GET /v1/jobs", () => {
       ["limit=0", "limit"],
       ["limit=101", "limit"],
       ["limit=abc", "limit"],
+      // An unknown cursor must not restart the listing (a client paging with it would loop forever).
+      ["after=job_doesnotexist", "after"],
+      [`after=${other}`, "after"],
+      [`kind=image&after=${ids[1]!}`, "after"],
     ] as const) {
       const res = await gw.json(`/v1/jobs?${query}`, { headers: as(ACME) });
       assert.equal(res.status, 400, query);

@@ -8,7 +8,7 @@ import type { JobEvent } from "../jobs/queue.js";
 import { JobCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, jobView, signedResult } from "../state.js";
 import type { ClientConfig } from "../routing.js";
-import { jsonBody, withClientFields } from "./shared.js";
+import { checkCursor, jsonBody, withClientFields } from "./shared.js";
 
 /** Library config fields: a validation failure on one of these is about how the job names its model. */
 const CONFIG_FIELDS = new Set(["config", "provider", "model", "timeoutMs", "pollIntervalMs", "maxPollAttempts", "maxRetries", "validation", "mock", "fallbacks"]);
@@ -86,6 +86,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
     const rawLimit = c.req.query("limit");
     const limit = rawLimit === undefined ? 20 : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("limit must be an integer from 1 to 100", "limit");
+    await checkCursor(state, c.get("principal").tenant, c.req.query("after"), kind);
     const jobs = await state.queue.list(c.get("principal").tenant, { kind, limit: limit + 1, after: c.req.query("after") });
     const page = jobs.slice(0, limit);
     const data = await Promise.all(page.map((job) => jobView(state, job)));

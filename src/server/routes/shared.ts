@@ -121,3 +121,15 @@ export async function withClientFields<T>(rename: (field: string) => string | un
     throw error;
   }
 }
+
+/**
+ * A list cursor (`after`) must be one of the caller's jobs of the listed kind: the queues restart from
+ * the newest job when they do not find it, and a client paging with an expired cursor would loop forever.
+ */
+export async function checkCursor(state: AppState, tenant: string, after: string | undefined, kind: "image" | "video" | undefined): Promise<void> {
+  if (after === undefined) return;
+  const job = await state.queue.get(after, tenant);
+  if (!job || (kind !== undefined && job.kind !== kind)) {
+    throw badRequest(`after: no ${kind ?? ""}${kind ? " " : ""}job ${JSON.stringify(after)} to page after (unknown, expired, or not yours)`, "after");
+  }
+}

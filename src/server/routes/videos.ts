@@ -5,7 +5,7 @@ import { ApiError, badRequest, fromZod, notFound } from "../errors.js";
 import type { Job } from "../jobs/queue.js";
 import { VideoCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, signedResult } from "../state.js";
-import { blobToDataUrl, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
+import { blobToDataUrl, checkCursor, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
 
 const HANDLED = new Set(["prompt", "model", "seconds", "size", "input_reference"]);
 const OPENAI_FIELD: Record<string, string> = { durationSeconds: "seconds", aspectRatio: "size", resolution: "size" };
@@ -93,6 +93,7 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
     const rawLimit = c.req.query("limit");
     const limit = rawLimit === undefined ? 20 : Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw badRequest("limit must be an integer from 1 to 100", "limit");
+    await checkCursor(state, c.get("principal").tenant, c.req.query("after"), "video");
     const jobs = await state.queue.list(c.get("principal").tenant, { kind: "video", limit: limit + 1, after: c.req.query("after") });
     const page = jobs.slice(0, limit);
     const data = await Promise.all(page.map((j) => videoObject(state, j)));
