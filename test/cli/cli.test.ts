@@ -135,6 +135,13 @@ describe("tarash CLI", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /fallback taken/);
     assert.match(run.stderr, /tried openai\/dall-e-2: HTTPConnectionError/);
+    const alone = await tarash(["image", "x", "--provider", "openai", "--model", "dall-e-2", "--base-url", "http://127.0.0.1:9", "--retries", "0", "--size", "256x256"], {
+      cwd: dir,
+      env: { OPENAI_API_KEY: "sk-cli-test-1234567890" },
+    });
+    assert.equal(alone.code, 5, alone.stderr);
+    assert.match(alone.stderr, /^error \[openai\/dall-e-2\]: .+$/m);
+    assert.doesNotMatch(alone.stderr, /\n\s+at /);
   });
 
   it("Ctrl-C cancels the job and exits 130", async () => {
