@@ -77,8 +77,8 @@ export class Router {
 }
 
 /**
- * Every model the config names (routes, their fallbacks, default routes, aliases) must resolve to a
- * provider this gateway has, so a typo fails at start-up naming the field instead of on a request.
+ * Every provider the config configures and every model it names (routes, their fallbacks, default
+ * routes, aliases) must exist, so a typo fails at start-up naming the field instead of on a request.
  */
 export function checkRouteTargets(config: ServerConfig, gateway: Gateway): void {
   const providers = gateway.providers();
@@ -103,6 +103,11 @@ export function checkRouteTargets(config: ServerConfig, gateway: Gateway): void 
     }
     throw new ConfigError(`Invalid config: ${field}: ${problem!.message}`, field);
   };
+  for (const id of Object.keys(config.providers)) {
+    if (!providers.includes(id)) {
+      throw new ConfigError(`Invalid config: providers.${id}: unknown provider; available: ${[...providers].sort().join(", ")}`, `providers.${id}`);
+    }
+  }
   for (const [name, route] of Object.entries(config.routes)) {
     check(`routes.${name}.model`, route.model, route.provider);
     (route.fallbacks ?? []).forEach((f, i) => {

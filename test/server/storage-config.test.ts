@@ -154,6 +154,7 @@ describe("config", () => {
       [{ routes: { fast: { model: "mock-image", fallbacks: [{ model: "nope-model" }] } } }, "routes.fast.fallbacks.0.model", /nope-model/],
       [{ defaultRoutes: { image: "imaginary-model" } }, "defaultRoutes.image", /imaginary-model/],
       [{ aliases: { house: "nobody/some-model" } }, "aliases.house", /cannot tell which provider/],
+      [{ providers: { opneai: { apiKey: "sk-test" } } }, "providers.opneai", /unknown provider; available: .*openai/],
     ];
     for (const [raw, field, message] of cases) {
       const config = parseServerConfig({ logLevel: "silent", ...(raw as object) }, {});
