@@ -8,6 +8,7 @@ import {
   HTTPError,
   type ProgressUpdate,
   RateLimitError,
+  TimeoutError,
   ValidationError,
   createGateway,
 } from "../../src/index.js";
@@ -437,6 +438,33 @@ describe("runway video", () => {
       assert.equal(deletes.length, 1);
       assert.equal(deletes[0]!.headers["x-runway-version"], "2024-11-06");
       assert.equal(fake.tasks.get(taskId)!.deleted, true);
+    });
+
+    it("without timeoutMs or maxPollAttempts a never-ending task is polled for an hour at most, then TimeoutError and DELETE", async () => {
+      // The clock jumps past the hour once the task is running, instead of the test waiting an hour.
+      const realNow = Date.now;
+      let skew = 0;
+      let taskId: string | undefined;
+      try {
+        Date.now = () => realNow() + skew;
+        const err = await gateway()
+          .generateVideo(cfg("veo3.1", { maxRetries: 0 }), { prompt: "[slow] forever" }, {
+            // Only a safety net: without the limit this would be CancelledError, not a hang.
+            signal: AbortSignal.timeout(30_000),
+            onProgress: (u) => {
+              if (u.message?.startsWith("submitted as ")) taskId = u.message.slice("submitted as ".length);
+              if (u.status === "processing") skew = 61 * 60_000;
+            },
+          })
+          .catch((e: unknown) => e);
+        assert.ok(err instanceof TimeoutError, String(err));
+        assert.match(err.message, /deadline/);
+      } finally {
+        Date.now = realNow;
+      }
+      assert.ok(taskId);
+      for (let i = 0; i < 100 && fake.server.calls("DELETE", `/v1/tasks/${taskId}`).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(fake.server.calls("DELETE", `/v1/tasks/${taskId}`).length, 1);
     });
 
     it("submitVideo, then getVideoStatus from a fresh gateway with only the job id, to completion", async () => {
