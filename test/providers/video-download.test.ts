@@ -6,11 +6,12 @@ import { after, before, describe, it } from "node:test";
 import { createGateway } from "../../src/index.js";
 import { FAL_KEY, type FalFake } from "../fakes/fal.js";
 import { startFalVideoFake } from "../fakes/fal-video.js";
+import { LUMA_KEY, type LumaFake, startLumaFake } from "../fakes/luma.js";
 import { fakeMp4 } from "../fakes/openai-video.js";
 import { RUNWAY_KEY, type RunwayFake, startRunwayFake } from "../fakes/runway.js";
 
 /**
- * Outputs on public CDNs (Runway's CloudFront, fal's media host) are streamed by `downloadMedia`, never
+ * Outputs on public CDNs (Runway's CloudFront, fal's media host, Luma's asset CDN) are streamed by `downloadMedia`, never
  * held whole. The CDN stub proves it without measuring memory: it sends the first half of a
  * multi-megabyte file and holds the rest until the consumer's stream has received that half. A client
  * that buffered the body before writing would never get there, and the CDN gives up (failing the test).
@@ -87,16 +88,27 @@ describe("video downloads from public CDNs are streamed", () => {
   let cdn: GatedCdn;
   let runway: RunwayFake;
   let fal: FalFake;
+  let luma: LumaFake;
   before(async () => {
     cdn = await startGatedCdn(content);
     runway = await startRunwayFake({ outputUrl: (id) => `${cdn.url}/runway/${id}/video.mp4?_jwt=signed` });
     fal = await startFalVideoFake({ fileUrl: (id, i) => `${cdn.url}/fal/${id}-${i}.mp4` });
+    luma = await startLumaFake();
   });
   after(async () => {
-    await Promise.all([runway.close(), fal.close(), cdn.close()]);
+    await Promise.all([runway.close(), fal.close(), luma.close(), cdn.close()]);
   });
 
-  const cases = [
+  interface Case {
+    name: string;
+    config: () => Record<string, unknown> & { provider: string };
+    key: string;
+    /** Run after the video is made, before it is downloaded. */
+    prepare?: () => void;
+    /** Where the returned URL points, when not at the CDN itself. */
+    urlPrefix?: () => string;
+  }
+  const cases: Case[] = [
     {
       name: "runway (task output[] URL)",
       config: () => ({ provider: "runway", model: "gen4.5", apiKey: RUNWAY_KEY, baseUrl: runway.url, pollIntervalMs: 1 }),
@@ -107,12 +119,21 @@ describe("video downloads from public CDNs are streamed", () => {
       config: () => ({ provider: "fal", model: "fal-ai/veo3.1", apiKey: FAL_KEY, baseUrl: fal.url, pollIntervalMs: 1 }),
       key: FAL_KEY,
     },
+    {
+      name: "luma (assets.video, redirected by its CDN)",
+      config: () => ({ provider: "luma", model: "ray-2", apiKey: LUMA_KEY, baseUrl: luma.url, pollIntervalMs: 1 }),
+      key: LUMA_KEY,
+      // Luma's asset host answers with a redirect to the file, as CDNs do; the download follows it.
+      prepare: () => luma.server.script("GET", "/cdn/:name", { status: 302, headers: { location: `${cdn.url}/luma/video.mp4` } }),
+      urlPrefix: () => luma.server.url,
+    },
   ];
 
   for (const c of cases) {
     it(`${c.name}: downloadMedia writes a ${SIZE / 1024 / 1024} MB video to a stream as it arrives, without the provider key`, async () => {
       const res = await gw.generateVideo(c.config(), { prompt: "a long river" });
-      assert.ok(res.video.url.startsWith(cdn.url), res.video.url);
+      assert.ok(res.video.url.startsWith(c.urlPrefix?.() ?? cdn.url), res.video.url);
+      c.prepare?.();
       assert.equal(res.video.requiresProviderAuth, undefined);
 
       const before = cdn.seen.length;
