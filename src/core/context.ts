@@ -10,6 +10,12 @@ import type { GenerationConfig, MockConfig } from "./types.js";
 import { isSecretKey, registerSecret } from "./redact.js";
 
 export const DEFAULT_POLL_INTERVAL_MS = 2_000;
+/**
+ * How long any provider job is polled when the caller set neither `timeoutMs` nor `maxPollAttempts`, so
+ * a job the provider never settles cannot keep the call (and the provider's bill) open forever. Slow
+ * queues plus a long video render stay well inside it; reaching it cancels the job where the provider can.
+ */
+export const DEFAULT_POLL_LIMIT_MS = 60 * 60_000;
 const CANCEL_TIMEOUT_MS = 10_000;
 
 export interface ContextInput {
@@ -112,9 +118,10 @@ export function createContext(input: ContextInput): MockedContext {
       });
     },
     poll(options) {
+      const unbounded = input.deadline === undefined && this.maxPollAttempts === undefined;
       return poll({
         maxAttempts: this.maxPollAttempts,
-        deadline: input.deadline,
+        deadline: unbounded ? Date.now() + DEFAULT_POLL_LIMIT_MS : input.deadline,
         what: `${provider} ${model} job`,
         ...options,
         signal,

@@ -73,13 +73,6 @@ async function toVideos(
 
 const MAX_STATUS_READ_FAILURES = 4;
 
-/**
- * How long a video job is polled when the caller set neither `timeoutMs` nor `maxPollAttempts`, so a
- * job the provider never settles cannot keep the call (and the provider's bill) open forever. Slow
- * queues plus a long render stay well inside it; reaching it cancels the job where the provider can.
- */
-export const DEFAULT_VIDEO_POLL_LIMIT_MS = 60 * 60_000;
-
 /** Submit, then poll the provider job to completion; cancel it on abort or when we give up on it. */
 async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: NormalizedVideoRequest): Promise<AdapterVideoResult> {
   if (adapter.generateVideo) return adapter.generateVideo(ctx, request);
@@ -90,11 +83,9 @@ async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: No
   const { providerJobId } = await submitVideo.call(adapter, ctx, request);
   let readFailures = 0;
   await ctx.progress({ status: "queued", message: `submitted as ${providerJobId}` });
-  const unbounded = ctx.deadline === undefined && ctx.maxPollAttempts === undefined;
   return ctx.poll({
     what: `${ctx.provider} video job ${providerJobId}`,
     intervalMs: ctx.pollIntervalMs,
-    ...(unbounded ? { deadline: Date.now() + DEFAULT_VIDEO_POLL_LIMIT_MS } : {}),
     onCancel: cancelVideo ? () => cancelVideo.call(adapter, ctx, providerJobId) : undefined,
     async check() {
       let state: VideoJobState;

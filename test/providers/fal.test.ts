@@ -237,6 +237,31 @@ describe("fal image adapter (queue API)", () => {
     assert.equal(await eventually(() => bounded.cancelled), true);
   });
 
+  it("with neither timeoutMs nor maxPollAttempts, a job that never completes is polled for an hour at most", async () => {
+    fake.steps = "hang";
+    // The clock jumps past the hour once the job is running, instead of the test waiting an hour.
+    const realNow = Date.now;
+    let skew = 0;
+    try {
+      Date.now = () => realNow() + skew;
+      const err = await gw
+        .generateImage({ ...cfg, maxRetries: 0 }, { prompt: "forever" }, {
+          // Only a safety net: without the limit this would be a CancelledError, not a hang.
+          signal: AbortSignal.timeout(30_000),
+          onProgress: (u) => {
+            if (u.status === "processing") skew = 61 * 60_000;
+          },
+        })
+        .catch((e: unknown) => e);
+      assert.ok(err instanceof TimeoutError, String(err));
+      assert.match(err.message, /deadline/);
+    } finally {
+      Date.now = realNow;
+    }
+    const job = [...fake.jobs.values()].at(-1)!;
+    assert.equal(await eventually(() => job.cancelled), true, "the abandoned job is cancelled on fal");
+  });
+
   it("has_nsfw_concepts for every image → ContentModerationError; for some → dropped with a warning", async () => {
     await assert.rejects(gw.generateImage(cfg, { prompt: "nsfw scene", n: 2 }), ContentModerationError);
     const res = await gw.generateImage(cfg, { prompt: "partly fine", n: 3 });

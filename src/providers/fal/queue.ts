@@ -3,7 +3,7 @@
  * submit to the full model id, then status / result / cancel at the app root, which drops the model's
  * sub-path (`fal-ai/flux/dev` → `…/fal-ai/flux/requests/{id}/status`).
  */
-import { HTTPError, RateLimitError, isRetryableError } from "../../core/errors.js";
+import { HTTPError, isRetryableError } from "../../core/errors.js";
 import type { HttpClient } from "../../core/http.js";
 import type { ErrorParser } from "../../core/http-errors.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
@@ -256,7 +256,7 @@ export async function runQueued<T>(
           // A blip while reading status or result must not fail the attempt: the core would then
           // resubmit, and fal would run (and bill) the request twice. Read again, a few times.
           if (isRetryableError(error) && !ctx.signal.aborted && ++failures < MAX_READ_FAILURES) {
-            return { done: false, retryAfterMs: error instanceof RateLimitError ? error.retryAfterMs : undefined };
+            return { done: false, retryAfterMs: error instanceof HTTPError ? error.retryAfterMs : undefined };
           }
           throw error;
         }
