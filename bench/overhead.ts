@@ -8,7 +8,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createGateway } from "../src/index.js";
 
-const N = Number(process.env.BENCH_N ?? 3000);
+const N = Number(process.env.BENCH_N || 3000);
 const WARMUP = Math.min(500, Math.floor(N / 5));
 // A 1×1 PNG: the bench measures per-call overhead, not base64 throughput.
 const B64 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";

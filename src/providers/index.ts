@@ -36,9 +36,12 @@ export const KNOWN_PROVIDER_IDS: readonly string[] = [
 /** Model-name patterns → provider, tried after exact catalog matches. */
 export const ALIAS_RULES: readonly AliasRule[] = [
   { pattern: /^(dall-e|gpt-image|sora)/i, provider: "openai" },
+  // A bare family name means its flagship model, not a model literally called "flux" or "sd".
+  { pattern: /^flux$/i, provider: "bfl", model: "flux-pro-1.1" },
   { pattern: /^flux/i, provider: "bfl" },
   { pattern: /^core$/i, provider: "stability", model: "stable-image-core" },
   { pattern: /^ultra$/i, provider: "stability", model: "stable-image-ultra" },
+  { pattern: /^sd$/i, provider: "stability", model: "sd3.5-large" },
   { pattern: /^(sd|stable-)/i, provider: "stability" },
   { pattern: /^(gemini|imagen|veo)/i, provider: "google" },
   { pattern: /^grok/i, provider: "xai" },

@@ -62,7 +62,7 @@ export async function runServe(argv: readonly string[], options: RunServeOptions
     }
     throw error;
   }
-  out(`tarash gateway listening on ${running.url} (auth ${running.gateway.state.auth.required ? "on" : "off"}; docs at ${running.url}/docs)`);
+  out(`tarash gateway listening on ${running.url} (auth ${running.gateway.state.auth.required ? "on" : "off"}; playground at ${running.url}/, docs at ${running.url}/docs)`);
   options.onListening?.(running);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

@@ -13,6 +13,8 @@ describe("resolveModel", () => {
       ["dall-e-3", "openai", "dall-e-3"],
       ["gpt-image-1.5", "openai", "gpt-image-1.5"],
       ["flux-pro-1.1", "bfl", "flux-pro-1.1"],
+      ["flux", "bfl", "flux-pro-1.1"],
+      ["sd", "stability", "sd3.5-large"],
       ["sd3.5-large", "stability", "sd3.5-large"],
       ["core", "stability", "stable-image-core"],
       ["stability", "stability", "stable-image-core"],
