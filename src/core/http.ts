@@ -1,5 +1,5 @@
 import { NEVER, abortError } from "./abort.js";
-import { HTTPConnectionError, HTTPError, TarashError, TimeoutError } from "./errors.js";
+import { HTTPConnectionError, HTTPError, TarashError, TimeoutError, ValidationError } from "./errors.js";
 import { type ErrorParser, errorFromResponse } from "./http-errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
@@ -125,7 +125,10 @@ export class HttpClient {
     const started = logger === silentLogger ? 0 : performance.now();
     let keepLinked = false;
     try {
-      const response = await doFetch(url, { method, headers, body, signal: controller.signal });
+      // fetch clones (tees) every request it may have to replay on a redirect, which is a large part of
+      // its cost per call. Provider APIs do not redirect a request with a body, so only bodiless ones
+      // (status reads, file downloads) follow redirects; see transportError for the other case.
+      const response = await doFetch(url, { method, headers, body, signal: controller.signal, redirect: body === undefined ? "follow" : "error" });
       if (started) {
         logger.debug({ provider: this.options.provider, method, url, status: response.status, ms: Math.round(performance.now() - started) }, "provider request");
       }
@@ -171,6 +174,10 @@ export class HttpClient {
     if (error instanceof TarashError) return error;
     if (this.options.signal?.aborted) return abortError(this.options.signal);
     const where = `${method} ${redactString(stripQuery(url))}`;
+    if (error instanceof Error && (error.cause as { message?: string } | undefined)?.message === "unexpected redirect") {
+      const message = `${where} answered with a redirect; a request with a body is not redirected, so point baseUrl at the final address`;
+      return new ValidationError(`${this.options.provider}: ${message}`, { ...ids, issues: [{ field: "baseUrl", message }], cause: error });
+    }
     if (timedOut) {
       return new TimeoutError(`${this.options.provider}: ${where} timed out after ${timeoutMs} ms`, { ...ids, cause: error });
     }

@@ -21,6 +21,8 @@ describe("HttpClient", () => {
       s.route("GET", "/slow", () => ({ delayMs: 2_000, json: {} }));
       s.route("GET", "/status/:code", (req) => ({ status: Number(req.params.code), headers: { "retry-after": "7" }, json: { error: { message: `failed with ${req.params.code}` } } }));
       s.route("GET", "/html", () => ({ body: "<html>not json</html>", headers: { "content-type": "text/html" } }));
+      s.route("POST", "/moved", () => ({ status: 308, headers: { location: "/echo" }, json: {} }));
+      s.route("GET", "/moved", () => ({ status: 302, headers: { location: "/html" }, json: {} }));
     });
   });
   after(() => fake.close());
@@ -55,6 +57,20 @@ describe("HttpClient", () => {
 
   it("turns a non-JSON success body into a retryable HTTPError, not a crash", async () => {
     await assert.rejects(client().json("/html"), (e: unknown) => e instanceof HTTPError && e.retryable && /not JSON/.test(e.message));
+  });
+
+  it("follows redirects without a body; a redirected request with a body fails naming baseUrl, not retried", async () => {
+    const echoed = fake.calls("POST", "/echo").length;
+    const { data } = await client().bytes("/moved");
+    assert.equal(new TextDecoder().decode(data), "<html>not json</html>");
+    const err = await client()
+      .json("/moved", { json: { a: 1 } })
+      .catch((e: unknown) => e);
+    assert.ok(err instanceof ValidationError, String(err));
+    assert.match(err.message, /redirect.*baseUrl/);
+    assert.deepEqual(err.issues.map((i) => i.field), ["baseUrl"]);
+    assert.equal(err.retryable, false);
+    assert.equal(fake.calls("POST", "/echo").length, echoed, "the POST was not replayed at the redirect's target");
   });
 
   it("bounds each request with a timeout", async () => {
