@@ -13,6 +13,7 @@ import {
   ValidationError,
   createGateway,
 } from "../../src/index.js";
+import { withJumpingClock } from "../helpers/clock.js";
 import { ONE_PIXEL_PNG } from "../helpers/fake-server.js";
 import { DEFAULT_STEPS, FAL_KEY, type FalFake, startFalFake } from "../fakes/fal.js";
 
@@ -240,24 +241,19 @@ describe("fal image adapter (queue API)", () => {
   it("with neither timeoutMs nor maxPollAttempts, a job that never completes is polled for an hour at most", async () => {
     fake.steps = "hang";
     // The clock jumps past the hour once the job is running, instead of the test waiting an hour.
-    const realNow = Date.now;
-    let skew = 0;
-    try {
-      Date.now = () => realNow() + skew;
-      const err = await gw
+    const err = await withJumpingClock((jump) =>
+      gw
         .generateImage({ ...cfg, maxRetries: 0 }, { prompt: "forever" }, {
           // Only a safety net: without the limit this would be a CancelledError, not a hang.
           signal: AbortSignal.timeout(30_000),
           onProgress: (u) => {
-            if (u.status === "processing") skew = 61 * 60_000;
+            if (u.status === "processing") jump(61 * 60_000);
           },
         })
-        .catch((e: unknown) => e);
-      assert.ok(err instanceof TimeoutError, String(err));
-      assert.match(err.message, /deadline/);
-    } finally {
-      Date.now = realNow;
-    }
+        .catch((e: unknown) => e),
+    );
+    assert.ok(err instanceof TimeoutError, String(err));
+    assert.match(err.message, /deadline/);
     const job = [...fake.jobs.values()].at(-1)!;
     assert.equal(await eventually(() => job.cancelled), true, "the abandoned job is cancelled on fal");
   });

@@ -13,6 +13,7 @@ import {
   createGateway,
 } from "../../src/index.js";
 import { RUNWAY_KEY, RUNWAY_VERSION, type RunwayFake, startRunwayFake } from "../fakes/runway.js";
+import { withJumpingClock } from "../helpers/clock.js";
 import { type FakeServer, ONE_PIXEL_PNG, startFakeServer } from "../helpers/fake-server.js";
 
 const gateway = (extra: Parameters<typeof createGateway>[0] = {}) =>
@@ -442,26 +443,21 @@ describe("runway video", () => {
 
     it("without timeoutMs or maxPollAttempts a never-ending task is polled for an hour at most, then TimeoutError and DELETE", async () => {
       // The clock jumps past the hour once the task is running, instead of the test waiting an hour.
-      const realNow = Date.now;
-      let skew = 0;
       let taskId: string | undefined;
-      try {
-        Date.now = () => realNow() + skew;
-        const err = await gateway()
+      const err = await withJumpingClock((jump) =>
+        gateway()
           .generateVideo(cfg("veo3.1", { maxRetries: 0 }), { prompt: "[slow] forever" }, {
             // Only a safety net: without the limit this would be CancelledError, not a hang.
             signal: AbortSignal.timeout(30_000),
             onProgress: (u) => {
               if (u.message?.startsWith("submitted as ")) taskId = u.message.slice("submitted as ".length);
-              if (u.status === "processing") skew = 61 * 60_000;
+              if (u.status === "processing") jump(61 * 60_000);
             },
           })
-          .catch((e: unknown) => e);
-        assert.ok(err instanceof TimeoutError, String(err));
-        assert.match(err.message, /deadline/);
-      } finally {
-        Date.now = realNow;
-      }
+          .catch((e: unknown) => e),
+      );
+      assert.ok(err instanceof TimeoutError, String(err));
+      assert.match(err.message, /deadline/);
       assert.ok(taskId);
       for (let i = 0; i < 100 && fake.server.calls("DELETE", `/v1/tasks/${taskId}`).length === 0; i++) await new Promise((r) => setTimeout(r, 5));
       assert.equal(fake.server.calls("DELETE", `/v1/tasks/${taskId}`).length, 1);
