@@ -72,7 +72,7 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
   kind: MediaKind,
 ): PreparedCall<R> {
   const { provider, model } = resolveConfigModel(core, config, kind);
-  const mocked = provider === "mock" || config.mock?.enabled === true;
+  const mocked = provider === "mock" || (config.mock ?? core.mock)?.enabled === true;
   if (!core.registry.getProvider(provider) && !mocked) {
     const available = core.registry.providerIds();
     throw new ValidationError(`provider ${JSON.stringify(provider)} is not available; available: ${available.join(", ")}`, {
