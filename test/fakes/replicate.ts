@@ -340,7 +340,9 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
     const wait = prefer === undefined ? undefined : Number(/=(\d+)/.exec(prefer)?.[1] ?? 60);
     if (wait !== undefined && p.finishAt !== undefined) {
       // Held open until the prediction finishes or the wait runs out; then 201 with whatever state it is in.
-      await new Promise((r) => setTimeout(r, Math.max(0, Math.min(p.finishAt! - Date.now(), wait * 1000))));
+      const until = Math.min(p.finishAt, Date.now() + wait * 1000);
+      // A timer may fire a millisecond early by the wall clock; Replicate answers only once it is done.
+      while (Date.now() < until) await new Promise((r) => setTimeout(r, until - Date.now()));
     }
     return { status: 201, json: view(p) };
   };
