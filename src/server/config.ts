@@ -263,7 +263,7 @@ export function authRequired(config: ServerConfig): boolean {
 function resolveEnvRefs(value: unknown, path: string[], env: Record<string, string | undefined>): unknown {
   if (typeof value === "string" && value.startsWith("env:")) {
     const name = value.slice(4);
-    const found = env[name];
+    const found = Object.hasOwn(env, name) ? env[name] : undefined;
     if (found === undefined || found === "") {
       throw new ConfigError(`Invalid config: ${path.join(".")}: environment variable ${name} is not set`, path.join("."));
     }
@@ -281,8 +281,9 @@ function checkRoutes(config: ServerConfig): void {
     if (stack.includes(name)) {
       throw new ConfigError(`Invalid config: routes.${stack[0]}.fallbacks: cycle ${[...stack, name].join(" → ")}`, `routes.${stack[0]}.fallbacks`);
     }
-    for (const f of config.routes[name]?.fallbacks ?? []) {
-      if (typeof f === "string" && config.routes[f]) visit(f, [...stack, name]);
+    const route = Object.hasOwn(config.routes, name) ? config.routes[name] : undefined;
+    for (const f of route?.fallbacks ?? []) {
+      if (typeof f === "string" && Object.hasOwn(config.routes, f)) visit(f, [...stack, name]);
     }
   };
   for (const name of Object.keys(config.routes)) visit(name, []);

@@ -48,7 +48,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
     let config: GenerationConfigInput;
     if (body.config) config = state.router.withGlobalMock(body.config);
     else if (body.route !== undefined) {
-      if (!state.router.routeNames().includes(body.route)) {
+      if (!state.router.hasRoute(body.route)) {
         throw badRequest(`unknown route ${JSON.stringify(body.route)}; configured: ${state.router.routeNames().join(", ") || "(none)"}`, "route");
       }
       config = state.router.resolve(body.route, body.kind);

@@ -8,12 +8,16 @@ import { type AppEnv, type AppState, signedResult } from "../state.js";
 import { blobToDataUrl, checkCursor, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
 
 const HANDLED = new Set(["prompt", "model", "seconds", "size", "input_reference"]);
-const OPENAI_FIELD: Record<string, string> = { durationSeconds: "seconds", aspectRatio: "size", resolution: "size" };
+const OPENAI_FIELD = new Map([
+  ["durationSeconds", "seconds"],
+  ["aspectRatio", "size"],
+  ["resolution", "size"],
+]);
 
 function openAIVideoField(field: string): string | undefined {
   if (field === "imageList" || field.startsWith("imageList.")) return "input_reference";
   if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
-  return OPENAI_FIELD[field];
+  return OPENAI_FIELD.get(field);
 }
 
 /** OpenAI sizes → the library's aspect ratio and resolution tier, which every video provider understands. */
