@@ -229,6 +229,12 @@ export const ServerConfigSchema = z
     limits: z
       .object({
         maxBodyBytes: z.number().int().positive().default(50 * 1024 * 1024),
+        /** JSON bodies nested deeper than this (objects and arrays; the body is level 1) are a 400 before any work. */
+        maxJsonDepth: z.number().int().min(4).max(1000).default(32),
+        /** A client's fallback chain (`config` on /v1/jobs): fallbacks of fallbacks at most this deep... */
+        maxFallbackDepth: z.number().int().min(0).max(100).default(3),
+        /** ...and at most this many targets in all, the first one included. */
+        maxFallbackTargets: z.number().int().min(1).max(1000).default(10),
         rateLimit: RateLimitSchema.optional(),
         /** Per-tenant overrides of rateLimit. */
         tenants: z.record(z.string(), RateLimitSchema).default({}),

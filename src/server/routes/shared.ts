@@ -3,10 +3,14 @@ import { download } from "../../core/media/download.js";
 import type { ImageGenerationResponse } from "../../core/types.js";
 import { ApiError, badRequest, fromZod, toApiError } from "../errors.js";
 import type { AppContext, AppState } from "../state.js";
+import { checkJsonDepth } from "../structure-limits.js";
 import type { z } from "zod";
 
-/** Parse a JSON body with a schema; malformed JSON and schema failures are 400s naming the field. */
-export async function jsonBody<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.output<S>> {
+/**
+ * Parse a JSON body with a schema; malformed JSON, nesting deeper than `limits.maxJsonDepth` and schema
+ * failures are 400s naming the field. The depth check runs first: zod and everything after it recurse.
+ */
+export async function jsonBody<S extends z.ZodType>(c: AppContext, schema: S, limits: { maxJsonDepth: number }): Promise<z.output<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json/i.test(type)) throw new ApiError(415, "expected Content-Type: application/json", { code: "unsupported_media_type" });
   let raw: unknown;
@@ -16,6 +20,8 @@ export async function jsonBody<S extends z.ZodType>(c: AppContext, schema: S): P
     if (error instanceof ApiError) throw error;
     throw badRequest("the body is not valid JSON", undefined, "invalid_json");
   }
+  const tooDeep = checkJsonDepth(raw, limits.maxJsonDepth);
+  if (tooDeep) throw tooDeep;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw fromZod(parsed.error);
   return parsed.data;

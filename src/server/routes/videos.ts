@@ -65,7 +65,7 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
         delete raw["input_reference[image_url]"];
       }
     } else {
-      raw = await jsonBody(c, z.record(z.string(), z.unknown()));
+      raw = await jsonBody(c, z.record(z.string(), z.unknown()), state.config.limits);
     }
     const parsed = VideoCreateBodySchema.safeParse(raw);
     if (!parsed.success) throw rootParam(fromZod(parsed.error), ["input_reference"]);
