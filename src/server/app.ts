@@ -102,7 +102,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"
       ? new RedisJobQueue(redisQueueOptions(config, "api", logger))
-      : new MemoryJobQueue({ concurrency: config.queue.concurrency, maxQueued: config.queue.maxQueued, retentionSeconds: config.queue.retentionSeconds, logger }));
+      : new MemoryJobQueue({ ...config.queue, logger }));
   queue.process(generationJobHandler(generator));
 
   const state: AppState = {

@@ -197,6 +197,12 @@ export const ServerConfigSchema = z
         maxQueued: z.number().int().positive().default(1000),
         /** How long finished jobs stay retrievable. */
         retentionSeconds: z.number().int().positive().default(24 * 3600),
+        /** memory: finished jobs kept at most; the oldest finished are forgotten first. */
+        maxRetainedJobs: z.number().int().positive().default(10_000),
+        /** memory: bytes finished job records (result, request summary, events) hold in all; the oldest finished go first. */
+        maxRetainedBytes: z.number().int().positive().default(64 * MiB),
+        /** memory: request payloads of waiting jobs in all; beyond it a submit is a 429 (queue_full). */
+        maxQueuedBytes: z.number().int().positive().default(512 * MiB),
         /** redis: e.g. redis://127.0.0.1:6379 (may be "env:REDIS_URL"). */
         url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
         /** redis: namespace of keys and channels; nodes and workers sharing jobs use the same one. */
