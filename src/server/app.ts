@@ -15,6 +15,7 @@ import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
 import { RedisJobQueue, redisQueueOptions } from "./jobs/redis.js";
 import { deliverWebhook } from "./jobs/webhook.js";
+import { catalogLabels } from "./metric-labels.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
 import { Router, checkRouteTargets } from "./routing.js";
@@ -97,6 +98,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   });
   for (const p of options.providers ?? []) gateway.registerProvider(p);
   checkRouteTargets(config, gateway);
+  metrics.useLabelPolicy(catalogLabels(config, gateway));
   const generator = new Generator(gateway, storage, metrics, network, logger);
   const queue =
     options.queue?.({ logger }) ??

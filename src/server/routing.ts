@@ -5,6 +5,9 @@ import { ValidationError } from "../core/errors.js";
 import type { Gateway } from "../core/gateway.js";
 import { ConfigError, type RouteConfig, type ServerConfig } from "./config.js";
 
+/** Model and provider names a client may write (schemas.ts uses the same limit). */
+const MAX_NAME_LENGTH = 256;
+
 /**
  * Turns what a caller names (`model`: a route name, an alias, `provider/model`, or nothing) into the
  * library config to run, with the route's retries and fallback chain.
@@ -130,8 +133,8 @@ export function checkRouteTargets(config: ServerConfig, gateway: Gateway): void 
 }
 
 const clientConfigShape = {
-  provider: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
+  provider: z.string().min(1).max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`).optional(),
+  model: z.string().min(1).max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`).optional(),
   timeoutMs: z.number().int().positive().max(24 * 3600_000).optional(),
   pollIntervalMs: z.number().int().min(0).max(600_000).optional(),
   maxPollAttempts: z.number().int().positive().optional(),
