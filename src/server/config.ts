@@ -140,6 +140,11 @@ export const ServerConfigSchema = z
         /** Origin used in signed file URLs when the gateway sits behind a proxy, e.g. https://img.example.com */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         shutdownTimeoutMs: z.number().int().min(0).default(30_000),
+        /**
+         * A request (headers and body) must arrive within this long, else 408 and the connection is closed:
+         * a client trickling its body cannot hold a socket forever. Responses (long generations, SSE) are not bounded by it.
+         */
+        requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
       })
       .strict()
       .prefault({}),
