@@ -5,21 +5,26 @@ import type { Cost, NormalizedImageRequest, NormalizedVideoRequest, Usage } from
 const round = (usd: number) => Math.round(usd * 1_000_000) / 1_000_000;
 const MEGAPIXEL = 1024 * 1024;
 
+/** A price table entry for a client-written key (quality, size, tier): own keys only, never Object.prototype's. */
+function own<V>(table: Readonly<Record<string, V>> | undefined, key: string | undefined): V | undefined {
+  return table !== undefined && key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function imageUnitPrice(price: Extract<PriceBasis, { unit: "image" }>, req: NormalizedImageRequest, cap: ModelCapability): number {
   const quality = req.quality ?? cap.defaultQuality;
   const size = req.size ?? cap.sizes?.find((s) => s !== "auto");
   return (
-    (quality && size ? price.byQualityAndSize?.[quality]?.[size] : undefined) ??
-    (quality ? price.byQuality?.[quality] : undefined) ??
-    (size ? price.bySize?.[size] : undefined) ??
-    (req.resolution ? price.byResolution?.[req.resolution] : undefined) ??
+    own(own(price.byQualityAndSize, quality), size) ??
+    own(price.byQuality, quality) ??
+    own(price.bySize, size) ??
+    own(price.byResolution, req.resolution) ??
     price.usd
   );
 }
 
 function tokensPerImage(perImage: number | Record<string, number>, tier: string | undefined): number {
   if (typeof perImage === "number") return perImage;
-  return (tier ? perImage[tier] : undefined) ?? perImage["1K"] ?? Object.values(perImage)[0] ?? 0;
+  return own(perImage, tier) ?? perImage["1K"] ?? Object.values(perImage)[0] ?? 0;
 }
 
 /** Price an image request from the catalog, before it is sent. Undefined when the model has no price. */
@@ -55,7 +60,7 @@ export function estimateVideoCost(cap: ModelCapability | undefined, req: Normali
   const perSecond =
     (req.generateAudio && price.withAudioUsd !== undefined ? price.withAudioUsd : undefined) ??
     (req.generateAudio === false && price.withoutAudioUsd !== undefined ? price.withoutAudioUsd : undefined) ??
-    (req.resolution ? price.byResolution?.[req.resolution] : undefined) ??
+    own(price.byResolution, req.resolution) ??
     price.usd;
   return { amountUsd: round(seconds * perSecond * (req.numberOfVideos ?? 1)), basis: "per_second", estimated: true };
 }

@@ -34,14 +34,17 @@ function captureExtra<S extends z.ZodObject>(schema: S, input: unknown, what: st
     throw new ValidationError(`Invalid ${what}: expected an object`, { issues: [{ field: what, message: "expected an object" }] });
   }
   const known = schema.shape as Record<string, unknown>;
-  const picked: Record<string, unknown> = {};
-  const extra: Record<string, unknown> = {};
+  // Entries, not assignments: a field named `__proto__` stays an ordinary (extra) field, and one named
+  // `constructor` is not mistaken for a schema field through Object.prototype.
+  const picked: [string, unknown][] = [];
+  const extraEntries: [string, unknown][] = [];
   for (const [k, v] of Object.entries(input)) {
     if (v === undefined) continue;
-    if (k in known) picked[k] = v;
-    else extra[k] = v;
+    if (Object.hasOwn(known, k)) picked.push([k, v]);
+    else extraEntries.push([k, v]);
   }
-  const parsed = schema.safeParse(picked);
+  const extra = Object.fromEntries(extraEntries);
+  const parsed = schema.safeParse(Object.fromEntries(picked));
   if (!parsed.success) throw zodToValidationError(parsed.error, what);
   const out = parsed.data as z.output<S> & { extraParams?: Record<string, unknown> };
   if (Object.keys(extra).length > 0) out.extraParams = { ...extra, ...out.extraParams };

@@ -131,7 +131,7 @@ function parseForm<S extends z.ZodType>(schema: S, raw: Record<string, unknown>,
 
 export function imageRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/v1/images/generations", async (c) => {
-    const body = await jsonBody(c, ImageGenerationBodySchema);
+    const body = await jsonBody(c, ImageGenerationBodySchema, state.config.limits);
     const config = state.router.resolve(body.model, "image");
     return respond(state, c, body, libraryRequest(body), config);
   });
