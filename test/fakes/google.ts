@@ -207,6 +207,8 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   if (modalities !== undefined && (!Array.isArray(modalities) || modalities.some((m) => !["TEXT", "IMAGE"].includes(String(m))))) {
     return badRequest("* GenerateContentRequest.generation_config.response_modalities: unsupported modality", "generation_config.response_modalities");
   }
+  // ["IMAGE"] asks for images only: Google then sends no text parts (thoughts aside).
+  const imageOnly = Array.isArray(modalities) && !modalities.includes("TEXT");
   const prompt = parts.map((p) => get(p, "text")).filter((t) => typeof t === "string").join(" ");
   const promptTokens = 10 + inputImages * 258;
   const usageBase = { promptTokenCount: promptTokens, promptTokensDetails: [{ modality: "TEXT", tokenCount: 10 }, ...(inputImages ? [{ modality: "IMAGE", tokenCount: inputImages * 258 }] : [])] };
@@ -237,7 +239,7 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   }
   const tokens = imageTokens(model, size);
   if (prompt.includes("storyboard")) {
-    const frame = (caption: string, i: number) => [{ text: caption }, { inlineData: { mimeType: "image/png", data: STORYBOARD_FRAMES[i]!.toString("base64") } }];
+    const frame = (caption: string, i: number) => [...(imageOnly ? [] : [{ text: caption }]), { inlineData: { mimeType: "image/png", data: STORYBOARD_FRAMES[i]!.toString("base64") } }];
     return {
       json: {
         candidates: [
@@ -267,7 +269,7 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
         {
           content: {
             role: "model",
-            parts: [...thinking, { text: "Here is your image." }, { inlineData: { mimeType: "image/png", data: PNG_BASE64 }, thoughtSignature: "c2ln" }],
+            parts: [...thinking, ...(imageOnly ? [] : [{ text: "Here is your image." }]), { inlineData: { mimeType: "image/png", data: PNG_BASE64 }, thoughtSignature: "c2ln" }],
           },
           finishReason: "STOP",
           index: 0,
