@@ -1,6 +1,6 @@
 import type { ModelCapability, PriceBasis } from "./capabilities.js";
 import { ASSUMED_INPUT_IMAGE, estimateTextTokens, imageInputTokens, inputImageDimensions } from "./cost-tokens.js";
-import { nearestSize, parseSize } from "./sizes.js";
+import { type Dimensions, parseSize } from "./sizes.js";
 import type { Cost, CostBreakdown, CostPart, NormalizedImageRequest, NormalizedVideoRequest, Usage } from "./types.js";
 
 const round = (usd: number) => Math.round(usd * 1_000_000) / 1_000_000;
@@ -26,6 +26,28 @@ function tokensPerImage(perImage: number | Record<string, number>, tier: string 
 }
 
 /**
+ * The listed size whose price best stands for `target`. Both area and shape move the price (OpenAI
+ * prices an elongated image below a square one of the same area), shape twice as much: a 1280x720
+ * image is priced as 1536x1024, not as the square 1024x1024 nor the 16:9 3840x2160 nine times its area.
+ */
+function nearestPricedSize(target: Dimensions, listed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = Infinity;
+  for (const s of listed) {
+    const d = parseSize(s);
+    if (!d) continue;
+    const score =
+      Math.abs(Math.log((d.width * d.height) / (target.width * target.height))) +
+      2 * Math.abs(Math.log(d.width / d.height / (target.width / target.height)));
+    if (score < bestScore) {
+      best = s;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/**
  * One output image's price from a provider's quality × size table (OpenAI's GPT image table).
  * `auto` (or no) quality is priced as the dearest quality, since the provider picks and bills it: the
  * estimate is what the call can cost at most. `auto` (or no) size is the model's first listed size; a
@@ -39,7 +61,7 @@ function tableUnitPrice(table: Record<string, Record<string, number>>, req: Norm
     if (wanted && prices[wanted] !== undefined) return prices[wanted];
     const listed = Object.keys(prices);
     const dims = wanted ? parseSize(wanted) : undefined;
-    const near = dims ? nearestSize(dims, listed) : listed[0];
+    const near = dims ? nearestPricedSize(dims, listed) : listed[0];
     return near === undefined ? undefined : prices[near];
   };
   if (req.quality && req.quality !== "auto") return row(req.quality);

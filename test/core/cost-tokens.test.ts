@@ -46,6 +46,9 @@ describe("GPT image cost follows OpenAI's quality × size table", () => {
     assert.equal(est("high", "1024x1024"), 0.211);
     assert.equal(est("high", "2048x2048"), 0.428);
     assert.equal(est("medium", "1008x1008"), 0.053);
+    // 1280x720 is closer in price to 1536x1024 than to the 16:9 row four times its area.
+    assert.equal(est("high", "1280x720"), 0.165);
+    assert.equal(est("high", "3200x1808"), 0.4);
   });
 });
 
