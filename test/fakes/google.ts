@@ -182,6 +182,14 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   if (!Array.isArray(parts) || parts.length === 0) return badRequest("* GenerateContentRequest.contents: contents is not specified", "contents");
   let inputImages = 0;
   for (const [i, part] of parts.entries()) {
+    // A part is a protobuf oneof: exactly one of text / inlineData / fileData, as Google's parser enforces.
+    const fields = ["text", "inlineData", "fileData"].filter((k) => get(part, k) !== undefined);
+    if (fields.length === 0) {
+      return badRequest(`* GenerateContentRequest.contents[0].parts[${i}].data: required oneof field 'data' must have one initialized field`, `contents[0].parts[${i}].data`);
+    }
+    if (fields.length > 1) {
+      return badRequest(`Invalid value at 'contents[0].parts[${i}]' (oneof), oneof field 'data' is already set. Cannot overwrite with '${snake(fields[1]!)}'`, `contents[0].parts[${i}]`);
+    }
     const inline = get(part, "inlineData");
     if (inline === undefined) continue;
     const mime = get(inline, "mimeType");

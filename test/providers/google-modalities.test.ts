@@ -137,3 +137,26 @@ describe("style references and masks on Gemini", () => {
     assert.match(body.error.message, /Unknown name "maskImage"/);
   });
 });
+
+describe("the Google fake holds parts to Google's oneof rule", () => {
+  let fake: FakeServer;
+  before(async () => {
+    fake = await startGoogleFake();
+  });
+  after(() => fake.close());
+  const post = (parts: unknown[]) =>
+    fetch(`${fake.url}/v1beta/models/${MODEL}:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": GOOGLE_FAKE_KEY },
+      body: JSON.stringify({ contents: [{ role: "user", parts }] }),
+    });
+
+  it("a part with text and an image at once, or with neither, is Google's 400", async () => {
+    const both = await post([{ text: "x", inlineData: { mimeType: "image/png", data: PNG_BASE64 } }]);
+    assert.equal(both.status, 400);
+    assert.match(((await both.json()) as { error: { message: string } }).error.message, /oneof field 'data' is already set/);
+    const none = await post([{}]);
+    assert.equal(none.status, 400);
+    assert.match(((await none.json()) as { error: { message: string } }).error.message, /required oneof field 'data'/);
+  });
+});
