@@ -50,8 +50,8 @@ function nearestPricedSize(target: Dimensions, listed: readonly string[]): strin
 /**
  * One output image's price from a provider's quality × size table (OpenAI's GPT image table).
  * `auto` (or no) quality is priced as the dearest quality, since the provider picks and bills it: the
- * estimate is what the call can cost at most. `auto` (or no) size is the model's first listed size; a
- * size the table does not list (free-size models) is priced as the nearest listed size of that shape.
+ * estimate is what the call can cost at most. `auto` (or no) size is the model's first listed size, or
+ * the table's first row for a free-size model; a size the table does not list is priced as its nearest row.
  */
 function tableUnitPrice(table: Record<string, Record<string, number>>, req: NormalizedImageRequest, cap: ModelCapability): number | undefined {
   const wanted = req.size && req.size !== "auto" ? req.size : cap.sizes?.find((s) => s !== "auto");
