@@ -1,6 +1,6 @@
 import type { ModelCapability, PriceBasis } from "./capabilities.js";
 import { ASSUMED_INPUT_IMAGE, estimateTextTokens, imageInputTokens, inputImageDimensions } from "./cost-tokens.js";
-import { type Dimensions, parseSize } from "./sizes.js";
+import { type Dimensions, dimensionsForRatio, formatSize, parseSize } from "./sizes.js";
 import type { Cost, CostBreakdown, CostPart, NormalizedImageRequest, NormalizedVideoRequest, Usage } from "./types.js";
 
 const round = (usd: number) => Math.round(usd * 1_000_000) / 1_000_000;
@@ -47,14 +47,25 @@ function nearestPricedSize(target: Dimensions, listed: readonly string[]): strin
   return best;
 }
 
+/** Pixels of each resolution tier, for a free-size model asked for a tier and a ratio instead of a size. */
+const TIER_PIXELS: Readonly<Record<string, number>> = { "1K": 1024 * 1024, "2K": 2048 * 2048, "4K": 3840 * 2160 };
+
+/** The size a tier and ratio stand for (4K 16:9 → about 3840x2160); undefined when neither is given. */
+function tierSize(req: NormalizedImageRequest): string | undefined {
+  if (req.aspectRatio === undefined && req.resolution === undefined) return undefined;
+  const d = dimensionsForRatio(req.aspectRatio ?? "1:1", (TIER_PIXELS[req.resolution ?? "1K"] ?? TIER_PIXELS["1K"]!) / 1e6);
+  return d ? formatSize(d) : undefined;
+}
+
 /**
  * One output image's price from a provider's quality × size table (OpenAI's GPT image table).
  * `auto` (or no) quality is priced as the dearest quality, since the provider picks and bills it: the
- * estimate is what the call can cost at most. `auto` (or no) size is the model's first listed size, or
- * the table's first row for a free-size model; a size the table does not list is priced as its nearest row.
+ * estimate is what the call can cost at most. `auto` (or no) size is the model's first listed size; a
+ * free-size model asked for a tier and ratio is priced at that tier's pixels in that shape, else at the
+ * table's first row; a size the table does not list is priced as its nearest row.
  */
 function tableUnitPrice(table: Record<string, Record<string, number>>, req: NormalizedImageRequest, cap: ModelCapability): number | undefined {
-  const wanted = req.size && req.size !== "auto" ? req.size : cap.sizes?.find((s) => s !== "auto");
+  const wanted = req.size && req.size !== "auto" ? req.size : (cap.sizes?.find((s) => s !== "auto") ?? tierSize(req));
   const row = (quality: string) => {
     const prices = table[quality];
     if (!prices) return undefined;

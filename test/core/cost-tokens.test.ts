@@ -49,6 +49,12 @@ describe("GPT image cost follows OpenAI's quality × size table", () => {
     // 1280x720 is closer in price to 1536x1024 than to the 16:9 row four times its area.
     assert.equal(est("high", "1280x720"), 0.165);
     assert.equal(est("high", "3200x1808"), 0.4);
+    // No size: a tier and ratio stand for their pixels (4K 16:9 ≈ 3840x2160), else the 1024² row.
+    const tier = (resolution: "1K" | "2K" | "4K", aspectRatio?: string) =>
+      output(gw.estimateCost({ provider: "openai", model: "gpt-image-2" }, { prompt: "x", quality: "high", resolution, ...(aspectRatio ? { aspectRatio } : {}) }));
+    assert.equal(tier("4K", "16:9"), 0.4);
+    assert.equal(tier("2K"), 0.428);
+    assert.equal(output(gw.estimateCost({ provider: "openai", model: "gpt-image-2" }, { prompt: "x", quality: "high" })), 0.211);
   });
 });
 
