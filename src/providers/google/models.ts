@@ -25,7 +25,8 @@ const GEMINI_N = { maxN: 8, maxNPerCall: 1 } as const;
  */
 const GEMINI_INPUTS = (maxImages: number) => ({ maxImages, imageTypes: ["reference", "style"], mask: false }) as const;
 
-const GEMINI_PRICING = { source: "https://ai.google.dev/gemini-api/docs/pricing", verifiedOn: "2026-12-07" } as const;
+/** Where the rates come from; not re-checked in this change, so no `verifiedOn`. */
+const GEMINI_PRICING = { source: "https://ai.google.dev/gemini-api/docs/pricing" } as const;
 
 /**
  * Input image tokens, for estimates. Gemini 2.x: an image with both sides ≤ 384 px is 258 tokens, a larger

@@ -62,21 +62,30 @@ const GPT_IMAGE_2_TABLE = {
 function gptImagePrice(
   rates: { outputUsdPerMillion: number; inputUsdPerMillion: number; inputImageUsdPerMillion: number; tokensPerImage: number },
   table: Record<string, Record<string, number>>,
+  source: string,
 ): TokenPrice {
   return {
     unit: "token",
     ...rates,
     outputUsdByQualityAndSize: table,
     inputImageTokens: GPT_IMAGE_INPUT_TOKENS,
-    source: PRICING_PAGE,
+    source,
     verifiedOn: "2026-12-07",
   };
 }
 
-const GPT_IMAGE_1_PRICE = gptImagePrice({ outputUsdPerMillion: 40, inputUsdPerMillion: 5, inputImageUsdPerMillion: 10, tokensPerImage: 4160 }, GPT_IMAGE_1_TABLE);
-const GPT_IMAGE_1_MINI_PRICE = gptImagePrice({ outputUsdPerMillion: 8, inputUsdPerMillion: 2, inputImageUsdPerMillion: 2.5, tokensPerImage: 4160 }, GPT_IMAGE_1_MINI_TABLE);
-const GPT_IMAGE_1_5_PRICE = gptImagePrice({ outputUsdPerMillion: 32, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8, tokensPerImage: 4160 }, GPT_IMAGE_1_5_TABLE);
-const GPT_IMAGE_2_PRICE = gptImagePrice({ outputUsdPerMillion: 30, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8, tokensPerImage: 7024 }, GPT_IMAGE_2_TABLE);
+/** Where each table was checked on 2026-12-07; a figure seen only in copies of OpenAI's pages says so. */
+const SOURCES = {
+  "gpt-image-1": `${PRICING_PAGE} (figures as quoted by third-party copies of the page, e.g. burncloud.com; token rates match)`,
+  "gpt-image-1-mini": "https://developers.openai.com/api/docs/models/gpt-image-1-mini",
+  "gpt-image-1.5": `${PRICING_PAGE} (figures as quoted by third-party copies of the page, e.g. runware.ai, docs.apiyi.com)`,
+  "gpt-image-2": `${PRICING_PAGE} (1024 sizes as quoted by third parties, e.g. ai-primer.com; 2048² and 4K rows from OpenAI's calculator algorithm as transcribed on community.openai.com/t/1382699)`,
+};
+
+const GPT_IMAGE_1_PRICE = gptImagePrice({ outputUsdPerMillion: 40, inputUsdPerMillion: 5, inputImageUsdPerMillion: 10, tokensPerImage: 4160 }, GPT_IMAGE_1_TABLE, SOURCES["gpt-image-1"]);
+const GPT_IMAGE_1_MINI_PRICE = gptImagePrice({ outputUsdPerMillion: 8, inputUsdPerMillion: 2, inputImageUsdPerMillion: 2.5, tokensPerImage: 4160 }, GPT_IMAGE_1_MINI_TABLE, SOURCES["gpt-image-1-mini"]);
+const GPT_IMAGE_1_5_PRICE = gptImagePrice({ outputUsdPerMillion: 32, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8, tokensPerImage: 4160 }, GPT_IMAGE_1_5_TABLE, SOURCES["gpt-image-1.5"]);
+const GPT_IMAGE_2_PRICE = gptImagePrice({ outputUsdPerMillion: 30, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8, tokensPerImage: 7024 }, GPT_IMAGE_2_TABLE, SOURCES["gpt-image-2"]);
 
 function gptImage(model: string, displayName: string, price?: TokenPrice): Omit<ModelCapability, "provider"> {
   return {
