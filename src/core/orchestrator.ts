@@ -16,7 +16,7 @@ import type {
   NormalizedImageRequest,
   NormalizedVideoRequest,
 } from "./types.js";
-import { applyCapabilities, type ValidationMode, zodToValidationError } from "./validate.js";
+import { applyCapabilities, resolveNamedSize, type ValidationMode, zodToValidationError } from "./validate.js";
 
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_RETRY_BASE_MS = 500;
@@ -96,7 +96,7 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
       provider,
       model,
       capability: undefined,
-      request,
+      request: resolveNamedSize(request),
       warnings: [`model ${model} is not in the ${provider} catalog: parameters are passed through unchecked`],
       mocked,
     };

@@ -50,6 +50,27 @@ export interface Cost {
   basis: "per_image" | "per_token" | "per_second" | "per_megapixel" | "provider";
   /** True when computed from the catalog before/without provider-reported usage. */
   estimated: boolean;
+  /**
+   * For token-priced models: what the amount is made of. Each part says whether it is an estimate
+   * (before the call, or a part the provider did not report) or the provider's reported usage.
+   */
+  breakdown?: CostBreakdown | undefined;
+}
+
+export interface CostPart {
+  amountUsd: number;
+  /** Tokens behind the amount, when known. */
+  tokens?: number | undefined;
+  estimated: boolean;
+}
+
+export interface CostBreakdown {
+  /** The generated images. */
+  output: CostPart;
+  /** The prompt. */
+  inputText?: CostPart | undefined;
+  /** Input images (edit sources, references). Absent when the model takes none or the catalog has no rule for them. */
+  inputImages?: CostPart | undefined;
 }
 
 export interface AttemptRecord {

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { RESPONSE_MODALITIES } from "../core/schemas.js";
+import { NAMED_SIZE_NAMES } from "../core/sizes.js";
 import { ClientConfigSchema } from "./routing.js";
 
 /**
@@ -10,7 +12,9 @@ const nonEmpty = z.string().trim().min(1, "must be a non-empty string");
 /** Model, route and provider names: the longest real id is far shorter; a longer one is a client's mistake (or a probe). */
 const MAX_NAME_LENGTH = 256;
 const modelName = z.string().min(1).max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`);
-const size = z.string().regex(/^(\d{2,5}x\d{2,5}|auto)$/, 'must look like "1024x1024" (or "auto")');
+const size = z.string().refine((s) => /^(\d{2,5}x\d{2,5}|auto)$/.test(s) || (NAMED_SIZE_NAMES as string[]).includes(s), {
+  message: `must look like "1024x1024", or be "auto" or a named size: ${NAMED_SIZE_NAMES.join(", ")}`,
+});
 export const FileSchema = z.instanceof(Blob, { error: "must be a file (a multipart file part with a filename)" }).meta({ type: "string", format: "binary", description: "A file upload." } as Record<string, unknown>);
 /** A multipart number field (text) or a JSON number. */
 const formInt = (min: number, max: number) => z.coerce.number<unknown>().int().min(min).max(max);
@@ -85,6 +89,10 @@ export const ImageGenerationBodySchema = z
     seed: z.number().int().min(0).optional(),
     aspect_ratio: z.string().optional(),
     resolution: z.enum(["1K", "2K", "4K"]).optional(),
+    response_modalities: z
+      .array(z.enum(RESPONSE_MODALITIES))
+      .optional()
+      .meta({ description: 'Gemini image models: ["IMAGE"] for images only, or ["TEXT", "IMAGE"] (the default).' }),
   })
   .catchall(z.unknown())
   .meta({ id: "CreateImageRequest", description: "OpenAI's image generation body; unknown fields go to the provider verbatim." });

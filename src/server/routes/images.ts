@@ -23,6 +23,7 @@ const HANDLED = new Set([
   "seed",
   "aspect_ratio",
   "resolution",
+  "response_modalities",
   "image",
   "mask",
 ]);
@@ -45,6 +46,7 @@ function libraryRequest(body: Record<string, unknown>): ImageGenerationRequest {
     seed: body.seed as number | undefined,
     aspectRatio: body.aspect_ratio as string | undefined,
     resolution: body.resolution as "1K" | "2K" | "4K" | undefined,
+    responseModalities: body.response_modalities as ("TEXT" | "IMAGE")[] | undefined,
     extraParams: extraParams(body),
   };
   return Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as ImageGenerationRequest;

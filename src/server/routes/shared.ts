@@ -95,6 +95,7 @@ const LIBRARY_TO_OPENAI = new Map([
   ["negativePrompt", "negative_prompt"],
   ["outputFormat", "output_format"],
   ["maskImage", "mask"],
+  ["responseModalities", "response_modalities"],
 ]);
 
 /** The OpenAI-body name of a library request field (`imageList.0.image` → `image`), when they differ. */
