@@ -58,7 +58,7 @@ const TIER_PIXELS: Readonly<Record<string, number>> = { "1K": 1024 * 1024, "2K":
 /** The size a tier and ratio stand for (4K 16:9 → about 3840x2160); undefined when neither is given. */
 function tierSize(req: NormalizedImageRequest): string | undefined {
   if (req.aspectRatio === undefined && req.resolution === undefined) return undefined;
-  const d = dimensionsForRatio(req.aspectRatio ?? "1:1", (TIER_PIXELS[req.resolution ?? "1K"] ?? TIER_PIXELS["1K"]!) / 1e6);
+  const d = dimensionsForRatio(req.aspectRatio ?? "1:1", (own(TIER_PIXELS, req.resolution ?? "1K") ?? TIER_PIXELS["1K"]!) / 1e6);
   return d ? formatSize(d) : undefined;
 }
 
@@ -72,9 +72,10 @@ function tierSize(req: NormalizedImageRequest): string | undefined {
 function tableUnitPrice(table: Record<string, Record<string, number>>, req: NormalizedImageRequest, cap: ModelCapability): number | undefined {
   const wanted = req.size && req.size !== "auto" ? req.size : (cap.sizes?.find((s) => s !== "auto") ?? tierSize(req));
   const row = (quality: string) => {
-    const prices = table[quality];
+    const prices = own(table, quality);
     if (!prices) return undefined;
-    if (wanted && prices[wanted] !== undefined) return prices[wanted];
+    const exact = own(prices, wanted);
+    if (exact !== undefined) return exact;
     const listed = Object.keys(prices);
     const dims = wanted ? parseSize(wanted) : undefined;
     const near = dims ? nearestPricedSize(dims, listed) : listed[0];
