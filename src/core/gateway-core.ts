@@ -3,6 +3,7 @@ import { StorageError } from "./errors.js";
 import { type LogLevel, type Logger, createLogger } from "./logger.js";
 import type { NetworkPolicy } from "./media/ssrf.js";
 import type { Registry } from "./registry.js";
+import { RemoteSchemaCache, type RemoteSchemaCacheOptions } from "./remote-schema/cache.js";
 import type { GenerationConfigInput, MediaKind } from "./types.js";
 
 /** Where generated media goes when a gateway has storage: the response URL becomes the stored URL. */
@@ -60,6 +61,11 @@ export interface GatewayOptions {
   fetch?: typeof fetch | undefined;
   /** Where API keys are read from. Default: process.env. */
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Published input schemas of models the catalog does not know (fal, Replicate): fetched on first use,
+   * cached (memory; disk with `dir`), and used to check and map requests. `false` turns this off.
+   */
+  remoteSchemas?: RemoteSchemaCacheOptions | false | undefined;
 }
 
 export interface GatewayCore {
@@ -74,6 +80,7 @@ export interface GatewayCore {
   defaults: Record<MediaKind, ResolvedModel>;
   /** Per-gateway call counters for sequenced mock outcomes. */
   mockCounters: Map<string, number>;
+  remoteSchemas: RemoteSchemaCache | undefined;
 }
 
 export function createCore(
@@ -90,5 +97,6 @@ export function createCore(
     env: options.env ?? process.env,
     ...routing,
     mockCounters: new Map(),
+    remoteSchemas: options.remoteSchemas === false ? undefined : new RemoteSchemaCache(options.remoteSchemas ?? {}),
   };
 }
