@@ -22,6 +22,8 @@ export interface RemoteSchemaCacheOptions {
   diskTtlMs?: number | undefined;
   /** Largest document read from disk (fetches have their own cap). Default 2 MB. */
   maxBytes?: number | undefined;
+  /** Bound on one schema fetch (connect, headers and body). Default 8 s. */
+  fetchTimeoutMs?: number | undefined;
   /** Clock, for tests. */
   now?: (() => number) | undefined;
 }
@@ -47,6 +49,7 @@ export class RemoteSchemaCache {
   private readonly diskTtlMs: number;
   readonly maxBytes: number;
   readonly dir: string | undefined;
+  readonly fetchTimeoutMs: number;
   private readonly now: () => number;
 
   constructor(options: RemoteSchemaCacheOptions = {}) {
@@ -56,6 +59,7 @@ export class RemoteSchemaCache {
     this.diskTtlMs = options.diskTtlMs ?? DEFAULT_SCHEMA_DISK_TTL_MS;
     this.maxBytes = options.maxBytes ?? DEFAULT_SCHEMA_MAX_BYTES;
     this.dir = options.dir;
+    this.fetchTimeoutMs = options.fetchTimeoutMs ?? 8_000;
     this.now = options.now ?? Date.now;
   }
 

@@ -25,10 +25,12 @@ export async function publishedInputSpec(ctx: AdapterContext, source: PublishedS
   const cache = ctx.remoteSchemas;
   if (!cache) return undefined;
   try {
-    return await cache.get(source.key, source.load, (document) => {
+    const spec = await cache.get(source.key, source.load, (document) => {
       const { schema, root } = source.locate(document);
       return compileInputSchema(schema, root);
     });
+    ctx.warn(`${ctx.provider} model ${ctx.model} was mapped and checked by the input schema ${ctx.provider} publishes for it`);
+    return spec;
   } catch (error) {
     if (ctx.signal.aborted) throw abortError(ctx.signal);
     const reason = error instanceof Error ? error.message : String(error);

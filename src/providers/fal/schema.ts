@@ -29,6 +29,9 @@ const ALIASES: readonly (readonly string[])[] = [
   ["enhance_prompt", "expand_prompt", "prompt_expansion", "prompt_upsampling"],
 ];
 
+/** The request field each alias group comes from, for messages about its inputs. */
+const ALIAS_FIELDS = ["imageList", "maskImage", "enhancePrompt"] as const;
+
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -86,7 +89,7 @@ export async function falInputSpec(ctx: AdapterContext, modelId: string = ctx.mo
     load: () => {
       const headers: Record<string, string> = ctx.apiKey ? { authorization: `Key ${ctx.apiKey}` } : {};
       const http = ctx.http({ headers, parseError: (input) => parseFalError(input) });
-      return fetchJsonDocument(http, `${platform}/models`, { maxBytes: cache.maxBytes, query: { endpoint_id: endpointId, expand: "openapi-3.0" } });
+      return fetchJsonDocument(http, `${platform}/models`, { maxBytes: cache.maxBytes, timeoutMs: cache.fetchTimeoutMs, query: { endpoint_id: endpointId, expand: "openapi-3.0" } });
     },
   });
 }
@@ -174,7 +177,11 @@ export function checkFalInput(
   const back = new Map(renamed.map((r) => [r.to, r.from]));
   const name = (wire: string) => {
     const original = back.get(wire) ?? wire;
-    return fieldName ? fieldName(original) : original;
+    const field = fieldName ? fieldName(original) : original;
+    if (!field.startsWith("extraParams.") || Object.hasOwn(input, original)) return field;
+    // A required input the request left empty: name the request field that would fill it.
+    const group = ALIASES.findIndex((g) => g.includes(wire));
+    return group >= 0 ? ALIAS_FIELDS[group]! : field;
   };
   return checkPublishedInput(ctx, spec, out, name).input;
 }

@@ -47,7 +47,7 @@ export async function replicateInputSpec(ctx: AdapterContext, model: string): Pr
     locate: locateReplicateInput,
     load: () => {
       const http = ctx.http({ headers: { authorization: `Bearer ${ctx.requireApiKey()}` }, parseError: replicateErrorParser({ notFoundField: "model" }) });
-      return fetchJsonDocument(http, path, { maxBytes: cache.maxBytes });
+      return fetchJsonDocument(http, path, { maxBytes: cache.maxBytes, timeoutMs: cache.fetchTimeoutMs });
     },
   });
 }
