@@ -319,11 +319,12 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       if (ids.length > 50) return detail(422, [{ loc: ["query", "endpoint_id"], msg: "List should have at most 50 items", type: "too_long" }]);
       const withSchema = expand.includes("openapi-3.0");
       if (ids.length > 0) {
+        const listed = new Map((options.listing ?? []).map((m) => [m.endpoint_id, m]));
         const models = ids
-          .filter((id) => published.has(id) || Object.hasOwn(schemas, id))
+          .filter((id) => listed.has(id) || published.has(id) || Object.hasOwn(schemas, id))
           .map((id) => ({
             endpoint_id: id,
-            metadata: { display_name: id, category: "text-to-image", status: "active" },
+            metadata: listed.get(id)?.metadata ?? { display_name: id, category: "text-to-image", status: "active" },
             ...(withSchema ? { openapi: published.get(id) ?? { error: "OpenAPI schema not available for this endpoint" } } : {}),
           }));
         return { json: { models, next_cursor: null, has_more: false } };
@@ -333,7 +334,11 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       const cursor = req.query.get("cursor");
       const page = cursor ? Number(Buffer.from(cursor, "base64").toString("utf8")) : 0;
       if (!Number.isInteger(page) || page < 0) return { status: 400, json: { detail: "Invalid cursor" } };
-      const all = options.listing ?? [];
+      const category = req.query.get("category");
+      const status = req.query.get("status");
+      const all = (options.listing ?? []).filter(
+        (m) => (!category || m.metadata?.category === category) && (!status || (m.metadata?.status ?? "active") === status),
+      );
       const models = all.slice(page * limit, page * limit + limit);
       const more = (page + 1) * limit < all.length;
       return { json: { models, next_cursor: more ? Buffer.from(String(page + 1)).toString("base64") : null, has_more: more } };

@@ -272,8 +272,8 @@ function specFromPublished(p: PublishedModel): ModelSpec {
 export interface ReplicateFakeOptions {
   /** Models served by `GET /v1/models/{owner}/{name}` (and their versions) with their OpenAPI schema; predictions are checked against it. */
   published?: readonly PublishedModel[];
-  /** What `GET /v1/models` lists (paginated with `cursor`), as `Model` objects. */
-  listing?: readonly Json[];
+  /** Collections by slug (`GET /v1/collections/{slug}`), as lists of `Model` objects. */
+  collections?: Record<string, readonly Json[]>;
 }
 
 export async function startReplicateFake(options: ReplicateFakeOptions = {}): Promise<ReplicateFake> {
@@ -371,8 +371,12 @@ export async function startReplicateFake(options: ReplicateFakeOptions = {}): Pr
   server.route("GET", "/v1/models/:owner/:name", (req) => {
     const denied = authed(req);
     if (denied) return denied;
-    const p = publishedById.get(`${req.params.owner}/${req.params.name}`);
-    return p ? { json: p.model } : problem(404, "Not found", "The requested resource could not be found.");
+    const id = `${req.params.owner}/${req.params.name}`;
+    const p = publishedById.get(id);
+    if (p) return { json: p.model };
+    // Models the fake runs without a published document: the model object, no version details.
+    if (Object.hasOwn(specs, id)) return { json: { url: `https://replicate.com/${id}`, owner: req.params.owner, name: req.params.name, visibility: "public", run_count: 1, latest_version: null } };
+    return problem(404, "Not found", "The requested resource could not be found.");
   });
   server.route("GET", "/v1/models/:owner/:name/versions/:version", (req) => {
     const denied = authed(req);
@@ -381,15 +385,12 @@ export async function startReplicateFake(options: ReplicateFakeOptions = {}): Pr
     if (!p || p.version !== req.params.version) return problem(404, "Not found", "The requested resource could not be found.");
     return { json: p.model.latest_version };
   });
-  server.route("GET", "/v1/models", (req) => {
+  server.route("GET", "/v1/collections/:slug", (req) => {
     const denied = authed(req);
     if (denied) return denied;
-    const all = options.listing ?? [];
-    const page = Number(req.query.get("cursor") ?? "0");
-    if (!Number.isInteger(page) || page < 0) return problem(400, "Invalid cursor", "The cursor is not valid.");
-    const size = 2;
-    const next = (page + 1) * size < all.length ? `${server.url}/v1/models?cursor=${page + 1}` : null;
-    return { json: { next, previous: page > 0 ? `${server.url}/v1/models?cursor=${page - 1}` : null, results: all.slice(page * size, page * size + size) } };
+    const models = options.collections?.[req.params.slug!];
+    if (!models) return problem(404, "Not found", "The requested resource could not be found.");
+    return { json: { name: req.params.slug, slug: req.params.slug, description: `Models for ${req.params.slug}`, models } };
   });
   server.route("POST", "/v1/models/:owner/:name/predictions", (req) => create(req, `${req.params.owner}/${req.params.name}`, false));
   server.route("POST", "/v1/predictions", (req) => create(req, undefined, true));
