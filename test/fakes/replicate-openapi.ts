@@ -52,6 +52,8 @@ export interface PublishedModel {
   version: string;
   /** The `Model` object the API answers. */
   model: Json;
+  /** Extension of the fake's output files (`mp4` for video models). */
+  ext?: string;
 }
 
 function published(owner: string, name: string, version: string, openapi: Json): PublishedModel {
@@ -122,3 +124,28 @@ export const COLLAGE = published(
     { type: "string", format: "uri", title: "Output" },
   ),
 );
+
+/** A video model: `start_image` (not `image`), duration as an integer enum by $ref, one URL out. */
+export const CLIPPER: PublishedModel = {
+  ...published(
+    "acme",
+    "clipper",
+    "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+    cogDocument(
+      {
+        type: "object",
+        title: "Input",
+        required: ["prompt"],
+        properties: {
+          prompt: { type: "string", title: "Prompt", "x-order": 0 },
+          start_image: { type: "string", title: "Start Image", format: "uri", "x-order": 1 },
+          duration: { allOf: [{ $ref: "#/components/schemas/duration" }], default: 5, "x-order": 2 },
+          aspect_ratio: { allOf: [{ $ref: "#/components/schemas/aspect_ratio" }], default: "16:9", "x-order": 3 },
+        },
+      },
+      { duration: [5, 10], aspect_ratio: ["16:9", "9:16"] },
+      { type: "string", format: "uri", title: "Output" },
+    ),
+  ),
+  ext: "mp4",
+};

@@ -266,7 +266,12 @@ function specFromPublished(p: PublishedModel): ModelSpec {
     };
   }
   const output = schemas.Output!;
-  return { fields, output: output.type === "array" ? "array" : "string", required: ((input.required as string[]) ?? []).filter((r) => r !== "prompt") };
+  return {
+    fields,
+    output: output.type === "array" ? "array" : "string",
+    required: ((input.required as string[]) ?? []).filter((r) => r !== "prompt"),
+    ...(p.ext ? { ext: p.ext } : {}),
+  };
 }
 
 export interface ReplicateFakeOptions {

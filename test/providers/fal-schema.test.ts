@@ -6,7 +6,20 @@ import { after, afterEach, before, describe, it } from "node:test";
 import { ValidationError, createGateway } from "../../src/index.js";
 import { startFakeServer } from "../helpers/fake-server.js";
 import { FAL_KEY, type FalFake, startFalFake } from "../fakes/fal.js";
-import { ACME_EDIT, ACME_EDIT_DOC, ACME_T2I, ACME_T2I_DOC } from "../fakes/fal-openapi.js";
+import { ACME_EDIT, ACME_EDIT_DOC, ACME_T2I, ACME_T2I_DOC, falQueueDocument } from "../fakes/fal-openapi.js";
+
+/** A video endpoint outside the catalog: duration as a string enum, as fal's video models publish it. */
+const ACME_T2V = "fal-ai/acme/motion/text-to-video";
+const ACME_T2V_DOC = falQueueDocument(ACME_T2V, {
+  type: "object",
+  title: "MotionInput",
+  properties: {
+    prompt: { type: "string", title: "Prompt" },
+    duration: { enum: ["5", "10"], type: "string", title: "Duration", default: "5" },
+    aspect_ratio: { enum: ["16:9", "9:16"], type: "string", title: "Aspect Ratio", default: "16:9" },
+  },
+  required: ["prompt"],
+});
 
 const PNG_DATA = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 
@@ -18,7 +31,7 @@ describe("fal: published input schemas for models outside the catalog", () => {
   const lastInput = () => [...fake.jobs.values()].at(-1)!.input;
 
   before(async () => {
-    fake = await startFalFake({ openapi: { [ACME_T2I]: ACME_T2I_DOC, [ACME_EDIT]: ACME_EDIT_DOC } });
+    fake = await startFalFake({ openapi: { [ACME_T2I]: ACME_T2I_DOC, [ACME_EDIT]: ACME_EDIT_DOC, [ACME_T2V]: ACME_T2V_DOC } });
     cfg = { provider: "fal", model: ACME_T2I, apiKey: FAL_KEY, baseUrl: fake.url, pollIntervalMs: 1 };
   });
   after(() => fake.close());
@@ -96,6 +109,14 @@ describe("fal: published input schemas for models outside the catalog", () => {
     const two = await g.generateImage(edit, { prompt: "w", n: 2, imageList: [{ image: PNG_DATA }] }).catch((e: unknown) => e);
     assert.ok(two instanceof ValidationError);
     assert.equal(two.field, "n");
+  });
+
+  it("a video endpoint outside the catalog is checked against its schema too", async () => {
+    const err = await gw().generateVideo({ ...cfg, model: ACME_T2V }, { prompt: "waves", durationSeconds: 7 }).catch((e: unknown) => e);
+    assert.ok(err instanceof ValidationError, String(err));
+    assert.equal(err.field, "durationSeconds");
+    assert.deepEqual(err.issues[0]!.allowed, ["5", "10"]);
+    assert.equal(fake.server.calls("POST", `/${ACME_T2V}`).length, 0);
   });
 
   it("a model fal publishes no schema for falls back to the generic mapping with a warning", async () => {

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { ValidationError, createGateway } from "../../src/index.js";
 import type { ImageGenerationConfig } from "../../src/index.js";
 import { FAKE_TOKEN, type ReplicateFake, startReplicateFake } from "../fakes/replicate.js";
-import { COLLAGE, SKETCHY } from "../fakes/replicate-openapi.js";
+import { CLIPPER, COLLAGE, SKETCHY } from "../fakes/replicate-openapi.js";
 
 const PNG_DATA = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
 let fake: ReplicateFake;
@@ -21,7 +21,7 @@ const lastInput = () => (creates().at(-1)!.json as { input: Record<string, unkno
 const modelReads = () => fake.server.requests.filter((r) => r.method === "GET" && r.path.startsWith("/v1/models/"));
 
 before(async () => {
-  fake = await startReplicateFake({ published: [SKETCHY, COLLAGE] });
+  fake = await startReplicateFake({ published: [SKETCHY, COLLAGE, CLIPPER] });
 });
 after(() => fake.close());
 beforeEach(() => {
@@ -89,6 +89,23 @@ describe("replicate: published input schemas for models outside the catalog", ()
     assert.ok(four instanceof ValidationError);
     assert.equal(four.field, "imageList");
     assert.match(four.message, /at most 3 items/);
+  });
+
+  it("a video model outside the catalog: its frame field and its durations", async () => {
+    const g = gw();
+    const strict = await g.generateVideo(cfg("acme/clipper"), { prompt: "waves", durationSeconds: 7 }).catch((e: unknown) => e);
+    assert.ok(strict instanceof ValidationError, String(strict));
+    assert.equal(strict.field, "durationSeconds");
+    assert.deepEqual(strict.issues[0]!.allowed, [5, 10]);
+    assert.equal(creates().length, 0);
+    const res = await g.generateVideo(cfg("acme/clipper", { validation: "coerce" }), {
+      prompt: "waves",
+      durationSeconds: 7,
+      imageList: [{ image: PNG_DATA, type: "first_frame" }],
+    });
+    assert.deepEqual(lastInput(), { prompt: "waves", duration: 5, start_image: PNG_DATA });
+    assert.ok(res.warnings.some((w) => /durationSeconds \(sent as duration\) 7 .* 5 was sent/.test(w)), res.warnings.join("; "));
+    assert.match(res.video.url, /\.mp4$/);
   });
 
   it("a model without a published schema falls back to the generic mapping with a warning", async () => {

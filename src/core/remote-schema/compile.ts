@@ -121,10 +121,11 @@ function own(raw: Json, walk: Walk, depth: number): SchemaNode {
   if (raw.items !== undefined) node.items = compileNode(raw.items, walk, depth + 1);
   if (isObject(raw.properties)) {
     const props = new Map<string, SchemaNode>();
-    for (const [name, value] of Object.entries(raw.properties)) props.set(name, compileNode(value, walk, depth + 1));
+    // `__proto__` cannot be an input we build as a plain object; a document naming it is ignored there.
+    for (const [name, value] of Object.entries(raw.properties)) if (name !== "__proto__") props.set(name, compileNode(value, walk, depth + 1));
     node.properties = props;
   }
-  if (Array.isArray(raw.required)) node.required = raw.required.filter((r): r is string => typeof r === "string");
+  if (Array.isArray(raw.required)) node.required = raw.required.filter((r): r is string => typeof r === "string" && r !== "__proto__");
   return node;
 }
 

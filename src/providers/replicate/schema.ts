@@ -10,7 +10,7 @@
 import type { AdapterContext } from "../../core/provider.js";
 import { type InputSpec, SchemaShapeError } from "../../core/remote-schema/compile.js";
 import { fetchJsonDocument } from "../../core/remote-schema/fetch.js";
-import { pickField } from "../../core/remote-schema/map.js";
+import { pickField, remapAliases } from "../../core/remote-schema/map.js";
 import { checkPublishedInput, publishedInputSpec } from "../../core/remote-schema/published.js";
 import type { ImageInputType } from "../../core/types.js";
 import { replicateErrorParser } from "./errors.js";
@@ -97,6 +97,12 @@ export function replicateHintsFromSpec(spec: InputSpec): ReplicateImageHints {
   return hints;
 }
 
+/** Names that carry the same frame across models; the generic video mapping uses the first. */
+const FRAME_ALIASES: readonly (readonly string[])[] = [
+  ["image", "start_image", "first_frame_image", "input_image"],
+  ["end_image", "last_frame_image", "last_frame"],
+];
+
 /** Check a built input against the schema; errors name the request field the caller set. */
 export function checkReplicateInput(
   ctx: AdapterContext,
@@ -110,5 +116,7 @@ export function checkReplicateInput(
     delete out.prompt;
     ctx.warn(`replicate model ${ctx.model} takes no prompt; it was not sent`);
   }
-  return checkPublishedInput(ctx, spec, out, (wire) => fieldNames?.[wire] ?? `extraParams.${wire}`).input;
+  const renamed = new Map(remapAliases(out, spec, FRAME_ALIASES).map((r) => [r.to, r.from]));
+  const name = (wire: string) => fieldNames?.[renamed.get(wire) ?? wire] ?? `extraParams.${wire}`;
+  return checkPublishedInput(ctx, spec, out, name).input;
 }
