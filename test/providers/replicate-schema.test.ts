@@ -50,6 +50,15 @@ describe("replicate: published input schemas for models outside the catalog", ()
     assert.equal(modelReads().length, 1, "cached");
   });
 
+  it("a schema read with one token is not reused for another (private models)", async () => {
+    const g = gw();
+    await g.generateImage(cfg("acme/sketchy"), { prompt: "x" });
+    const other = await g.generateImage(cfg("acme/sketchy", { apiKey: "r8_other_token_0000000000" }), { prompt: "x" }).catch((e: unknown) => e);
+    assert.equal(modelReads().length, 2, "the second token reads the schema itself");
+    assert.equal(modelReads()[1]!.headers.authorization, "Bearer r8_other_token_0000000000");
+    assert.ok(other instanceof Error && other.name === "AuthenticationError", String(other));
+  });
+
   it("strict: names the field and the allowed values; nothing is created", async () => {
     const g = gw();
     const ratio = await g.generateImage(cfg("acme/sketchy"), { prompt: "x", aspectRatio: "21:9" }).catch((e: unknown) => e);

@@ -7,6 +7,7 @@
  * version's (`{ id, created_at, cog_version, openapi_schema }`). Both need the API token. Sources:
  * https://replicate.com/docs/reference/http#models.get, replicate-javascript `Model`/`ModelVersion` types (2026-12-07).
  */
+import { createHash } from "node:crypto";
 import type { AdapterContext } from "../../core/provider.js";
 import { type InputSpec, SchemaShapeError } from "../../core/remote-schema/compile.js";
 import { fetchJsonDocument } from "../../core/remote-schema/fetch.js";
@@ -42,8 +43,11 @@ export async function replicateInputSpec(ctx: AdapterContext, model: string): Pr
   const [, owner, name, version] = m as unknown as [string, string, string, string | undefined];
   const path = `/models/${encodeURIComponent(owner)}/${encodeURIComponent(name)}${version ? `/versions/${encodeURIComponent(version)}` : ""}`;
   const cache = ctx.remoteSchemas;
+  // Private models are visible to some tokens only: one token's schema is never shown to another
+  // (a digest of the token scopes the entry; the token itself is never stored).
+  const scope = createHash("sha256").update(ctx.apiKey ?? "").digest("hex").slice(0, 16);
   return publishedInputSpec(ctx, {
-    key: `replicate ${ctx.baseUrl}${path}`,
+    key: `replicate ${ctx.baseUrl}${path} ${scope}`,
     locate: locateReplicateInput,
     load: () => {
       const http = ctx.http({ headers: { authorization: `Bearer ${ctx.requireApiKey()}` }, parseError: replicateErrorParser({ notFoundField: "model" }) });
