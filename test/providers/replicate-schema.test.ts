@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { ValidationError, createGateway } from "../../src/index.js";
 import type { ImageGenerationConfig } from "../../src/index.js";
-import { FAKE_TOKEN, type ReplicateFake, startReplicateFake } from "../fakes/replicate.js";
+import { FAKE_TOKEN, type ReplicateFake, VERSIONS, startReplicateFake } from "../fakes/replicate.js";
 import { CLIPPER, COLLAGE, SKETCHY } from "../fakes/replicate-openapi.js";
 
 const PNG_DATA = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==";
@@ -115,6 +115,16 @@ describe("replicate: published input schemas for models outside the catalog", ()
     assert.deepEqual(lastInput(), { prompt: "waves", duration: 5, start_image: PNG_DATA });
     assert.ok(res.warnings.some((w) => /durationSeconds \(sent as duration\) 7 .* 5 was sent/.test(w)), res.warnings.join("; "));
     assert.match(res.video.url, /\.mp4$/);
+  });
+
+  it("catalog models, pinned or not, are never looked up", async () => {
+    const g = gw();
+    await g.generateImage(cfg("black-forest-labs/flux-schnell"), { prompt: "x" });
+    await g.generateImage(cfg("black-forest-labs/flux-schnell:5599ed30703defd1d160a25a63321b4dec97101d98b4674bcc56e41f62f35637"), { prompt: "x" });
+    const veo = "d00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeedd00dfeed";
+    VERSIONS[veo] = "google/veo-3";
+    await g.generateVideo(cfg(`google/veo-3:${veo}`), { prompt: "waves", durationSeconds: 4 });
+    assert.equal(modelReads().length, 0);
   });
 
   it("a model without a published schema falls back to the generic mapping with a warning", async () => {

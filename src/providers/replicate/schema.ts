@@ -15,7 +15,8 @@ import { pickField, remapAliases } from "../../core/remote-schema/map.js";
 import { checkPublishedInput, publishedInputSpec } from "../../core/remote-schema/published.js";
 import type { ImageInputType } from "../../core/types.js";
 import { replicateErrorParser } from "./errors.js";
-import type { ReplicateImageField, ReplicateImageHints } from "./models.js";
+import { type ReplicateImageField, type ReplicateImageHints, catalogEntry } from "./models.js";
+import { videoCatalogEntry } from "./video-models.js";
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -37,7 +38,8 @@ export function locateReplicateInput(document: unknown): { schema: unknown; root
 
 /** The published input schema of a model the catalog does not know; undefined for catalog models. */
 export async function replicateInputSpec(ctx: AdapterContext, model: string): Promise<InputSpec | undefined> {
-  if (ctx.capability !== undefined || !ctx.remoteSchemas) return undefined;
+  // A pinned version of a catalog model keeps the catalog's mapping, as unpinned.
+  if (ctx.capability !== undefined || !ctx.remoteSchemas || catalogEntry(model) || videoCatalogEntry(model)) return undefined;
   const m = MODEL_ID.exec(model.trim());
   if (!m) return undefined;
   const [, owner, name, version] = m as unknown as [string, string, string, string | undefined];
