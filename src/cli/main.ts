@@ -4,6 +4,7 @@ import { TarashError, ValidationError } from "../core/errors.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { IMAGE_HELP, imageCommand } from "./image.js";
 import { MODELS_HELP, modelsCommand } from "./models.js";
+import { refreshCommand } from "./models-refresh.js";
 import { VIDEO_HELP, videoCommand } from "./video.js";
 import type { RunContext } from "./run.js";
 import { createTerminal } from "./terminal.js";
@@ -16,6 +17,7 @@ Commands
   image "<prompt>"   generate images                 (tarash image --help)
   video "<prompt>"   generate videos; submit, status, cancel, download jobs  (tarash video --help)
   models             list models and prices          (tarash models --help)
+                     --refresh: compare with the providers' own lists
   serve              run the gateway service (HTTP)  (tarash serve --help)
   worker             run jobs from a Redis queue     (tarash worker --help)
 
@@ -35,7 +37,10 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   image: { help: IMAGE_HELP, run: (argv, r) => imageCommand(argv, createGateway({ logLevel: logLevel(argv) }), r) },
   video: { help: VIDEO_HELP, run: (argv, r) => videoCommand(argv, createGateway({ logLevel: logLevel(argv) }), r) },
-  models: { help: MODELS_HELP, run: (argv, r) => modelsCommand(argv, createGateway({ logLevel: "silent" }), r) },
+  models: {
+    help: MODELS_HELP,
+    run: (argv, r) => (argv.includes("--refresh") ? refreshCommand : modelsCommand)(argv, createGateway({ logLevel: "silent" }), r),
+  },
   // The server loads only when asked for, so `tarash image` starts fast.
   serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },
   worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },

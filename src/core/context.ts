@@ -106,6 +106,7 @@ export function createContext(input: ContextInput): MockedContext {
     logger,
     env: core.env,
     media,
+    remoteSchemas: core.remoteSchemas,
     mock: mockSettings(config.mock ?? core.mock),
     http(options: Partial<HttpClientOptions> = {}) {
       const defaults = httpDefaults();

@@ -3,6 +3,7 @@ import { StorageError } from "./errors.js";
 import { type LogLevel, type Logger, createLogger } from "./logger.js";
 import type { NetworkPolicy } from "./media/ssrf.js";
 import type { Registry } from "./registry.js";
+import { RemoteSchemaCache, type RemoteSchemaCacheOptions } from "./remote-schema/cache.js";
 import type { GenerationConfigInput, MediaKind, MockConfig } from "./types.js";
 
 /** Where generated media goes when a gateway has storage: the response URL becomes the stored URL. */
@@ -66,6 +67,11 @@ export interface GatewayOptions {
    * application's own tests and CI can run offline without changing its code.
    */
   mock?: MockConfig | undefined;
+  /**
+   * Published input schemas of models the catalog does not know (fal, Replicate): fetched on first use,
+   * cached (memory; disk with `dir`), and used to check and map requests. `false` turns this off.
+   */
+  remoteSchemas?: RemoteSchemaCacheOptions | false | undefined;
 }
 
 export interface GatewayCore {
@@ -82,6 +88,7 @@ export interface GatewayCore {
   mockCounters: Map<string, number>;
   /** Gateway-wide mock mode (`options.mock`, else `TARASH_MOCK=1`). */
   mock: MockConfig | undefined;
+  remoteSchemas: RemoteSchemaCache | undefined;
 }
 
 export function createCore(
@@ -100,5 +107,6 @@ export function createCore(
     ...routing,
     mockCounters: new Map(),
     mock: options.mock ?? (env.TARASH_MOCK === "1" ? { enabled: true } : undefined),
+    remoteSchemas: options.remoteSchemas === false ? undefined : new RemoteSchemaCache(options.remoteSchemas ?? {}),
   };
 }

@@ -3,6 +3,7 @@ import type { HttpClient, HttpClientOptions } from "./http.js";
 import type { Logger } from "./logger.js";
 import type { MediaTools } from "./media/tools.js";
 import type { PollOptions } from "./polling.js";
+import type { RemoteSchemaCache } from "./remote-schema/cache.js";
 import type { TarashError } from "./errors.js";
 import type {
   AdapterImageResult,
@@ -50,6 +51,8 @@ export interface AdapterContext {
   /** Where configuration comes from (the gateway's `env` option, else process.env). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly media: MediaTools;
+  /** The gateway's cache of providers' published model schemas; undefined when schema checks are off. */
+  readonly remoteSchemas?: RemoteSchemaCache | undefined;
   /** An HTTP client bound to this attempt's base URL and signal. */
   http(options?: Partial<HttpClientOptions>): HttpClient;
   /** Poll until done, bounded by the deadline and `maxPollAttempts`, reporting progress. */

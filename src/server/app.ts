@@ -95,6 +95,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     network,
     storage: outputStorage(storage),
     env,
+    // Published schemas of fal/Replicate models outside the catalog survive restarts here (see README).
+    remoteSchemas: { dir: env.TARASH_SCHEMA_CACHE_DIR ?? "./.tarash/schemas" },
   });
   for (const p of options.providers ?? []) gateway.registerProvider(p);
   checkRouteTargets(config, gateway);

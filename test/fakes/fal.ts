@@ -231,15 +231,69 @@ function output(fake: FalFake, job: FalJob): FakeResponse {
   return { json: body, headers: { "x-fal-request-id": job.id } };
 }
 
+/** A model as fal's Platform API lists it (`GET /v1/models`). */
+export interface FalListedModel {
+  endpoint_id: string;
+  metadata?: Record<string, unknown>;
+}
+
+type Json = Record<string, unknown>;
+
+/** The submit-time check of a model that has only a published OpenAPI document (fal validates against it). */
+function schemaFromDocument(doc: Json): FalSchema {
+  const root = doc;
+  const deref = (node: unknown): Json => {
+    let n = (node ?? {}) as Json;
+    for (let i = 0; i < 8 && typeof n.$ref === "string"; i++) {
+      n = n.$ref.split("/").slice(1).reduce<Json>((at, key) => (at[key] ?? {}) as Json, root);
+    }
+    return n;
+  };
+  const checkOf = (raw: unknown): Check => {
+    const node = deref(raw);
+    if (Array.isArray(node.anyOf)) {
+      const branches = node.anyOf.map(checkOf);
+      return (v) => (branches.some((c) => c(v) === undefined) ? undefined : "Input should match one of the allowed shapes");
+    }
+    if (Array.isArray(node.enum)) return oneOf(...(node.enum as string[]));
+    const min = typeof node.minimum === "number" ? node.minimum : typeof node.exclusiveMinimum === "number" ? node.exclusiveMinimum + 1e-9 : -Infinity;
+    const max = typeof node.maximum === "number" ? node.maximum : Infinity;
+    if (node.type === "integer") return (v) => (typeof v === "number" && Number.isInteger(v) && v >= min && v <= max ? undefined : `Input should be an integer between ${min} and ${max}`);
+    if (node.type === "number") return (v) => (typeof v === "number" && v >= min && v <= max ? undefined : `Input should be a number between ${min} and ${max}`);
+    if (node.type === "string") return str;
+    if (node.type === "boolean") return bool;
+    if (node.type === "array") return (v) => (Array.isArray(v) ? undefined : "Input should be a valid list");
+    if (node.type === "object" && node.properties) {
+      const props = node.properties as Json;
+      return (v) => (v && typeof v === "object" && Object.entries(v as Json).every(([k, x]) => k in props && checkOf(props[k])(x) === undefined) ? undefined : "Input should be a valid object");
+    }
+    return anything;
+  };
+  const post = Object.values(doc.paths as Json).map((p) => (p as Json).post as Json | undefined).find(Boolean)!;
+  const input = deref((((post.requestBody as Json).content as Json)["application/json"] as Json).schema);
+  const fields: Record<string, Check> = {};
+  for (const [name, node] of Object.entries(input.properties as Json)) fields[name] = checkOf(node);
+  return { fields, required: (input.required as string[] | undefined) ?? [] };
+}
+
 export interface FalFakeOptions {
   /** Model schemas besides the image ones (video endpoints). */
   schemas?: Record<string, FalSchema>;
+  /**
+   * Published OpenAPI documents by endpoint id, served by the Platform API route
+   * (`GET /v1/models?endpoint_id=…&expand=openapi-3.0`); submits to these models are checked against them.
+   */
+  openapi?: Record<string, Json>;
+  /** What `GET /v1/models` lists without `endpoint_id` (paginated with `cursor`). */
+  listing?: FalListedModel[];
   /** A model's result; undefined falls back to the image output. */
   output?: (fake: FalFake, job: FalJob) => FakeResponse | undefined;
 }
 
 export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFake> {
+  const published = new Map(Object.entries(options.openapi ?? {}));
   const schemas: Record<string, FalSchema> = { ...FAL_SCHEMAS, ...options.schemas };
+  for (const [id, doc] of published) if (!Object.hasOwn(schemas, id)) schemas[id] = schemaFromDocument(doc);
   let counter = 0;
   const fake: FalFake = {
     server: undefined as unknown as FakeServer,
@@ -314,6 +368,42 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       const bad = badLogs(req);
       if (bad) return bad;
       return { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" }, stream: statusEvents(j, req.query.get("logs") === "1") };
+    });
+    // fal's Platform API (https://api.fal.ai/v1/models): auth optional, a wrong key is refused.
+    s.route("GET", "/v1/models", (req) => {
+      const h = req.headers.authorization;
+      if (h !== undefined && h !== `Key ${FAL_KEY}`) return { status: 401, json: { detail: "No user found for Key ID and Secret" } };
+      const expand = req.query.getAll("expand");
+      if (expand.some((e) => e !== "openapi-3.0" && e !== "enterprise_status")) {
+        return detail(422, [{ loc: ["query", "expand"], msg: "Input should be 'openapi-3.0' or 'enterprise_status'", type: "enum" }]);
+      }
+      const ids = req.query.getAll("endpoint_id");
+      if (ids.length > 50) return detail(422, [{ loc: ["query", "endpoint_id"], msg: "List should have at most 50 items", type: "too_long" }]);
+      const withSchema = expand.includes("openapi-3.0");
+      if (ids.length > 0) {
+        const listed = new Map((options.listing ?? []).map((m) => [m.endpoint_id, m]));
+        const models = ids
+          .filter((id) => listed.has(id) || published.has(id) || Object.hasOwn(schemas, id))
+          .map((id) => ({
+            endpoint_id: id,
+            metadata: listed.get(id)?.metadata ?? { display_name: id, category: "text-to-image", status: "active" },
+            ...(withSchema ? { openapi: published.get(id) ?? { error: "OpenAPI schema not available for this endpoint" } } : {}),
+          }));
+        return { json: { models, next_cursor: null, has_more: false } };
+      }
+      const limit = Number(req.query.get("limit") ?? "50");
+      if (!Number.isInteger(limit) || limit < 1) return detail(422, [{ loc: ["query", "limit"], msg: "Input should be greater than or equal to 1", type: "greater_than_equal" }]);
+      const cursor = req.query.get("cursor");
+      const page = cursor ? Number(Buffer.from(cursor, "base64").toString("utf8")) : 0;
+      if (!Number.isInteger(page) || page < 0) return { status: 400, json: { detail: "Invalid cursor" } };
+      const category = req.query.get("category");
+      const status = req.query.get("status");
+      const all = (options.listing ?? []).filter(
+        (m) => (!category || m.metadata?.category === category) && (!status || (m.metadata?.status ?? "active") === status),
+      );
+      const models = all.slice(page * limit, page * limit + limit);
+      const more = (page + 1) * limit < all.length;
+      return { json: { models, next_cursor: more ? Buffer.from(String(page + 1)).toString("base64") : null, has_more: more } };
     });
     s.route("GET", "/:owner/:app/requests/:id/status", (req) => {
       const j = job(req);

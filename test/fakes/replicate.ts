@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { type FakeResponse, type FakeServer, type RecordedRequest, startFakeServer } from "../helpers/fake-server.js";
+import type { PublishedModel } from "./replicate-openapi.js";
 
 /**
  * A strict fake of Replicate's predictions API under `/v1`: problem+json errors, per-model input
@@ -251,9 +252,55 @@ function defaultOutput(spec: ModelSpec, id: string, input: Record<string, unknow
   return spec.output === "array" ? urls : urls[0];
 }
 
-export async function startReplicateFake(): Promise<ReplicateFake> {
+type Json = Record<string, unknown>;
+
+/** The create-time check of a published model, read off its `components.schemas.Input` (Replicate validates against it). */
+function specFromPublished(p: PublishedModel): ModelSpec {
+  const openapi = (p.model.latest_version as Json).openapi_schema as Json;
+  const schemas = (openapi.components as Json).schemas as Record<string, Json>;
+  const input = schemas.Input!;
+  const fields: Record<string, FieldSpec> = {};
+  for (const [name, raw] of Object.entries(input.properties as Record<string, Json>)) {
+    const ref = Array.isArray(raw.allOf) ? ((raw.allOf[0] as Json).$ref as string) : undefined;
+    const node = ref ? { ...schemas[ref.split("/").at(-1)!], ...raw } : raw;
+    const type: FieldType =
+      node.type === "array" ? "files" : node.format === "uri" ? "file" : (node.type as FieldType);
+    fields[name] = {
+      type,
+      ...(Array.isArray(node.enum) ? { enum: node.enum as (string | number)[] } : {}),
+      ...(typeof node.minimum === "number" ? { min: node.minimum } : {}),
+      ...(typeof node.maximum === "number" ? { max: node.maximum } : {}),
+    };
+  }
+  const output = schemas.Output!;
+  return {
+    fields,
+    output: output.type === "array" ? "array" : "string",
+    required: ((input.required as string[]) ?? []).filter((r) => r !== "prompt"),
+    ...(p.ext ? { ext: p.ext } : {}),
+  };
+}
+
+export interface ReplicateFakeOptions {
+  /** Models served by `GET /v1/models/{owner}/{name}` (and their versions) with their OpenAPI schema; predictions are checked against it. */
+  published?: readonly PublishedModel[];
+  /** Collections by slug (`GET /v1/collections/{slug}`), as lists of `Model` objects. */
+  collections?: Record<string, readonly Json[]>;
+}
+
+export async function startReplicateFake(options: ReplicateFakeOptions = {}): Promise<ReplicateFake> {
   const predictions = new Map<string, FakePrediction>();
   const server = await startFakeServer();
+  const specs: Record<string, ModelSpec> = { ...MODEL_SPECS };
+  // Tests add to VERSIONS after start; published versions sit beside it.
+  const versions: Record<string, string> = {};
+  const publishedById = new Map<string, PublishedModel>();
+  for (const p of options.published ?? []) {
+    const id = `${p.owner}/${p.name}`;
+    specs[id] = specFromPublished(p);
+    versions[p.version] = id;
+    publishedById.set(id, p);
+  }
   const fake: ReplicateFake = {
     server,
     url: server.url,
@@ -273,7 +320,7 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
           : { status: "processing" }
         : p.steps[Math.min(p.at, p.steps.length - 1)]!;
     const status = p.canceled ? "canceled" : step.status;
-    const spec = MODEL_SPECS[p.model]!;
+    const spec = specs[p.model]!;
     const output = status === "succeeded" ? (step.output === "default" ? defaultOutput(spec, p.id, p.input) : (step.output ?? null)) : null;
     return {
       id: p.id,
@@ -324,10 +371,10 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
     let version = "";
     if (allowVersion) {
       version = typeof body.version === "string" ? body.version : "";
-      model = VERSIONS[version];
+      model = versions[version] ?? VERSIONS[version];
       if (!model) return problem(422, "Invalid version or not permitted", "The specified version does not exist (or perhaps you don't have permission to use it?)");
     }
-    const spec = model ? MODEL_SPECS[model] : undefined;
+    const spec = model ? specs[model] : undefined;
     if (!model || !spec) return problem(404, "Not found", "The requested resource could not be found.");
     const bad = checkInput(spec, body.input);
     if (bad) return bad;
@@ -347,6 +394,31 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
     return { status: 201, json: view(p) };
   };
 
+  // The models API: a model with its latest version's OpenAPI schema, one version, and the paginated list.
+  server.route("GET", "/v1/models/:owner/:name", (req) => {
+    const denied = authed(req);
+    if (denied) return denied;
+    const id = `${req.params.owner}/${req.params.name}`;
+    const p = publishedById.get(id);
+    if (p) return { json: p.model };
+    // Models the fake runs without a published document: the model object, no version details.
+    if (Object.hasOwn(specs, id)) return { json: { url: `https://replicate.com/${id}`, owner: req.params.owner, name: req.params.name, visibility: "public", run_count: 1, latest_version: null } };
+    return problem(404, "Not found", "The requested resource could not be found.");
+  });
+  server.route("GET", "/v1/models/:owner/:name/versions/:version", (req) => {
+    const denied = authed(req);
+    if (denied) return denied;
+    const p = publishedById.get(`${req.params.owner}/${req.params.name}`);
+    if (!p || p.version !== req.params.version) return problem(404, "Not found", "The requested resource could not be found.");
+    return { json: p.model.latest_version };
+  });
+  server.route("GET", "/v1/collections/:slug", (req) => {
+    const denied = authed(req);
+    if (denied) return denied;
+    const models = options.collections?.[req.params.slug!];
+    if (!models) return problem(404, "Not found", "The requested resource could not be found.");
+    return { json: { name: req.params.slug, slug: req.params.slug, description: `Models for ${req.params.slug}`, models } };
+  });
   server.route("POST", "/v1/models/:owner/:name/predictions", (req) => create(req, `${req.params.owner}/${req.params.name}`, false));
   server.route("POST", "/v1/predictions", (req) => create(req, undefined, true));
   server.route("GET", "/v1/predictions/:id", (req) => {

@@ -4,6 +4,7 @@ import type { AdapterImageResult, NormalizedImageRequest } from "../../core/type
 import { buildImageInput, requestField } from "./image-input.js";
 import { parseFalConfig } from "./options.js";
 import { runQueued } from "./queue.js";
+import { falCapabilityFromSpec, falInputSpec, fitImageRequest } from "./schema.js";
 import { cancelVideo, generateVideo, getVideoStatus, submitVideo } from "./video.js";
 
 /** fal's `File`/`Image` object. */
@@ -67,9 +68,13 @@ export function imagesFromOutput(ctx: AdapterContext, output: FalImageOutput, pr
 }
 
 async function generateImage(ctx: AdapterContext, req: NormalizedImageRequest): Promise<AdapterImageResult> {
-  const input = await buildImageInput(ctx, req);
+  // A model outside the catalog is mapped by the field names of its published schema, when fal has one.
+  const spec = await falInputSpec(ctx);
+  const input = await buildImageInput(spec ? { ...ctx, capability: falCapabilityFromSpec(ctx, spec) } : ctx, req);
+  if (spec) fitImageRequest(ctx, spec, req, input);
   const config = parseFalConfig(ctx.providerConfig);
   const { data, requestId } = await runQueued<FalImageOutput>(ctx, ctx.model, input, {
+    inputSpec: spec ?? null,
     fieldName: requestField,
     priority: config.queuePriority,
     webhookUrl: config.webhookUrl,

@@ -10,7 +10,9 @@ import type { ErrorParser } from "../../core/http-errors.js";
 import { DEFAULT_POLL_LIMIT_MS } from "../../core/context.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
 import { readServerSentEvents } from "../../core/sse.js";
+import type { InputSpec } from "../../core/remote-schema/compile.js";
 import { parseFalError } from "./errors.js";
+import { checkFalInput, falInputSpec } from "./schema.js";
 
 export type FalQueueStatusName = "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
 
@@ -135,6 +137,8 @@ export interface SubmitOptions extends FalClientOptions {
   priority?: "normal" | "low" | undefined;
   /** Server-side bound on the request, in seconds (fal requires more than 1). */
   requestTimeoutSeconds?: number | undefined;
+  /** The model's published input schema when the caller already looked it up (null: looked, none). */
+  inputSpec?: InputSpec | null | undefined;
 }
 
 export interface Submitted {
@@ -150,6 +154,9 @@ export async function submitToQueue(
   input: Record<string, unknown>,
   options: SubmitOptions = {},
 ): Promise<Submitted> {
+  // A model the catalog does not know is checked against the schema fal publishes for it.
+  const spec = options.inputSpec === undefined ? await falInputSpec(ctx, modelId) : (options.inputSpec ?? undefined);
+  if (spec) input = checkFalInput(ctx, spec, input, options.fieldName);
   const headers: Record<string, string> = { "x-fal-queue-priority": options.priority ?? "normal" };
   if (options.requestTimeoutSeconds !== undefined) headers["x-fal-request-timeout"] = String(Math.max(2, Math.ceil(options.requestTimeoutSeconds)));
   const raw = await falClient(ctx, options).json<FalQueueStatus>(submitUrl(ctx.baseUrl, modelId), {

@@ -5,6 +5,7 @@ import { buildImageInput } from "./input.js";
 import { GENERIC_HINTS, catalogEntry, replicateHints } from "./models.js";
 import { DEFAULT_WAIT_SECONDS, parseReplicateOptions } from "./options.js";
 import { parseModelRef, runPrediction } from "./predictions.js";
+import { checkReplicateInput, replicateHintsFromSpec, replicateInputSpec } from "./schema.js";
 import { cancelVideo, getVideoStatus, submitVideo } from "./video.js";
 
 type AdapterImage = AdapterImageResult["images"][number];
@@ -18,17 +19,23 @@ function toImage(file: string, field: string): AdapterImage {
 async function generateImage(ctx: AdapterContext, request: NormalizedImageRequest): Promise<AdapterImageResult> {
   parseModelRef(ctx.model);
   const options = parseReplicateOptions(ctx.providerConfig);
-  // A pinned `owner/name:version` of a catalog model keeps that model's input names.
-  const hints = replicateHints(ctx.capability ?? catalogEntry(ctx.model)) ?? GENERIC_HINTS;
+  // A pinned `owner/name:version` of a catalog model keeps that model's input names; any other model
+  // is mapped by the input schema its version publishes, when Replicate has one.
+  const known = ctx.capability ?? catalogEntry(ctx.model);
+  const spec = known ? undefined : await replicateInputSpec(ctx, ctx.model);
+  const hints = replicateHints(known) ?? (spec ? replicateHintsFromSpec(spec) : GENERIC_HINTS);
   const n = request.n ?? 1;
   // Models without a count input make one image per prediction; run that many side by side.
   const runs = hints.count ? 1 : n;
-  const { input, fieldNames } = await buildImageInput(ctx, hints.count ? request : { ...request, n: undefined }, hints);
+  const built = await buildImageInput(ctx, hints.count ? request : { ...request, n: undefined }, hints);
+  const { fieldNames } = built;
+  const input = spec && !options.deployment ? checkReplicateInput(ctx, spec, built.input, fieldNames) : built.input;
   const results = await Promise.all(
     Array.from({ length: runs }, () =>
       runPrediction(ctx, ctx.model, {
         input,
         fieldNames,
+        inputSpec: null,
         waitSeconds: options.wait ?? DEFAULT_WAIT_SECONDS,
         deployment: options.deployment,
         webhook: options.webhook,

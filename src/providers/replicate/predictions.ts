@@ -8,6 +8,8 @@ import {
 import type { HttpClient } from "../../core/http.js";
 import type { PollStep } from "../../core/polling.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
+import type { InputSpec } from "../../core/remote-schema/compile.js";
+import { checkReplicateInput, replicateInputSpec } from "./schema.js";
 import { isModerationMessage, isTransientMessage, type ParseErrorOptions, replicateErrorParser } from "./errors.js";
 
 /**
@@ -84,12 +86,16 @@ export interface CreatePredictionOptions {
   webhookEventsFilter?: readonly string[] | undefined;
   /** Wire input name → request field, so a 422 names the field the caller knows. */
   fieldNames?: Readonly<Record<string, string>> | undefined;
+  /** The model's published input schema when the caller already checked against it (null: checked or none). */
+  inputSpec?: InputSpec | null | undefined;
 }
 
 export async function createPrediction(ctx: AdapterContext, model: string, options: CreatePredictionOptions): Promise<Prediction> {
   const ref = parseModelRef(model);
   const http = replicateClient(ctx, { fieldNames: options.fieldNames, notFoundField: "model" });
-  const body: Record<string, unknown> = { input: options.input };
+  // A model the catalog does not know is checked against the schema its version publishes.
+  const spec = options.inputSpec === undefined && !options.deployment ? await replicateInputSpec(ctx, model) : undefined;
+  const body: Record<string, unknown> = { input: spec ? checkReplicateInput(ctx, spec, options.input, options.fieldNames) : options.input };
   let path: string;
   if (options.deployment) {
     path = `/deployments/${options.deployment}/predictions`;
