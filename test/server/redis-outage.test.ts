@@ -207,11 +207,15 @@ describe("redis outage while the gateway runs with queue.type redis", { timeout:
   it("a hung Redis (CLIENT PAUSE): requests answer 503 within the command timeout instead of hanging", async () => {
     const admin = new Redis(redis.url);
     try {
-      await admin.client("PAUSE", 4_000, "ALL");
+      await admin.client("PAUSE", 3_000, "ALL");
       const { value: res, ms } = await timed(() => api.json("/v1/jobs", { headers: auth }));
       assert.equal(res.status, 503, JSON.stringify(res.body));
       assert.equal(res.headers.get("retry-after"), "5");
       assert.ok(ms < 3_500, `bounded by the 2 s command timeout (${ms} ms)`);
+      // Known hung now: the next requests fail at once rather than each waiting the timeout again.
+      const next = await timed(() => api.json(`/v1/jobs/job_${"0".repeat(32)}`, { headers: auth }));
+      assert.equal(next.value.status, 503);
+      assert.ok(next.ms < 500, `fails fast while Redis is known to hang (${next.ms} ms)`);
       await until("the paused redis to answer again", async () => ((await api.json("/v1/jobs", { headers: auth })).status === 200 ? true : undefined));
     } finally {
       await admin.client("UNPAUSE").catch(() => undefined);

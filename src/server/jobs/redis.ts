@@ -166,6 +166,11 @@ export class RedisJobQueue implements JobQueue {
   private everReady = false;
   /** Aborted when shutdown stops waiting for Redis to record outcomes. */
   private readonly giveUp = new AbortController();
+  /**
+   * Set while a command timed out on a connection that still looks up (a hung Redis): a PING loop runs
+   * until Redis answers again, and meanwhile requests fail at once instead of each waiting the timeout.
+   */
+  private hung: Promise<void> | undefined;
 
   constructor(private readonly options: RedisQueueOptions) {
     this.prefix = options.prefix ?? "tarash";
@@ -192,7 +197,20 @@ export class RedisJobQueue implements JobQueue {
 
   /** Redis is known to be unreachable right now (the connection dropped and has not come back). */
   private get down(): boolean {
-    return this.everReady && this.redis.status !== "ready";
+    return this.everReady && (this.redis.status !== "ready" || this.hung !== undefined);
+  }
+
+  private suspectHung(): void {
+    this.hung ??= (async () => {
+      while (!this.closed) {
+        try {
+          await this.redis.ping();
+          return;
+        } catch {
+          await pause(250, this.stopping.signal);
+        }
+      }
+    })().finally(() => (this.hung = undefined));
   }
 
   private unavailable(): QueueUnavailableError {
@@ -210,6 +228,7 @@ export class RedisJobQueue implements JobQueue {
     } catch (error) {
       if (!isRedisOutage(error)) throw error;
       this.connectionError(error as Error);
+      if (/Command timed out/.test((error as Error).message)) this.suspectHung();
       throw this.unavailable();
     }
   }
