@@ -207,7 +207,7 @@ describe("redis outage while the gateway runs with queue.type redis", { timeout:
   it("a hung Redis (CLIENT PAUSE): requests answer 503 within the command timeout instead of hanging", async () => {
     const admin = new Redis(redis.url);
     try {
-      await admin.client("PAUSE", 3_000, "ALL");
+      await admin.client("PAUSE", 4_500, "ALL");
       const { value: res, ms } = await timed(() => api.json("/v1/jobs", { headers: auth }));
       assert.equal(res.status, 503, JSON.stringify(res.body));
       assert.equal(res.headers.get("retry-after"), "5");
