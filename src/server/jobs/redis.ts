@@ -563,7 +563,7 @@ export class RedisJobQueue implements JobQueue {
 
   async health(): Promise<{ ok: boolean; detail?: string | undefined }> {
     if (this.closed) return { ok: false, detail: "shutting down" };
-    if (this.down) return { ok: false, detail: `redis unavailable: connection ${this.redis.status}` };
+    if (this.down) return { ok: false, detail: `redis unavailable: ${this.hung ? "not answering (command timed out)" : `connection ${this.redis.status}`}` };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), 2_000)));
     try {
