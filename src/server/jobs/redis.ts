@@ -167,10 +167,12 @@ export class RedisJobQueue implements JobQueue {
   /** Aborted when shutdown stops waiting for Redis to record outcomes. */
   private readonly giveUp = new AbortController();
   /**
-   * Set while a command timed out on a connection that still looks up (a hung Redis): a PING loop runs
-   * until Redis answers again, and meanwhile requests fail at once instead of each waiting the timeout.
+   * Set while a command timed out on a connection that still looks up (a hung Redis): requests fail at
+   * once instead of each waiting the timeout, until Redis answers anything again (a PING loop, or any
+   * other command that succeeds: see answered()).
    */
-  private hung: Promise<void> | undefined;
+  private hung = false;
+  private pinging: Promise<void> | undefined;
 
   constructor(private readonly options: RedisQueueOptions) {
     this.prefix = options.prefix ?? "tarash";
@@ -197,20 +199,28 @@ export class RedisJobQueue implements JobQueue {
 
   /** Redis is known to be unreachable right now (the connection dropped and has not come back). */
   private get down(): boolean {
-    return this.everReady && (this.redis.status !== "ready" || this.hung !== undefined);
+    return this.everReady && (this.redis.status !== "ready" || this.hung);
+  }
+
+  /** Redis just answered a command: it is not hung (whatever a timed-out command suggested). */
+  private answered(): void {
+    this.hung = false;
   }
 
   private suspectHung(): void {
-    this.hung ??= (async () => {
-      while (!this.closed) {
+    this.hung = true;
+    this.pinging ??= (async () => {
+      while (this.hung && !this.closed) {
+        const sent = Date.now();
         try {
           await this.redis.ping();
-          return;
+          this.answered();
         } catch {
-          await pause(250, this.stopping.signal);
+          // A ping that timed out already waited; one refused at once waits a little before the next.
+          if (Date.now() - sent < 250) await pause(250, this.stopping.signal);
         }
       }
-    })().finally(() => (this.hung = undefined));
+    })().finally(() => (this.pinging = undefined));
   }
 
   private unavailable(): QueueUnavailableError {
@@ -224,7 +234,9 @@ export class RedisJobQueue implements JobQueue {
   private async guard<T>(op: () => Promise<T>): Promise<T> {
     if (this.down) throw this.unavailable();
     try {
-      return await op();
+      const result = await op();
+      this.answered();
+      return result;
     } catch (error) {
       if (!isRedisOutage(error)) throw error;
       this.connectionError(error as Error);
@@ -242,7 +254,9 @@ export class RedisJobQueue implements JobQueue {
     let delay = 100;
     for (;;) {
       try {
-        return await op();
+        const result = await op();
+        this.answered();
+        return result;
       } catch (error) {
         if (!isRedisOutage(error) || Date.now() >= deadline || this.giveUp.signal.aborted) throw error;
         this.connectionError(error as Error);
@@ -445,6 +459,7 @@ export class RedisJobQueue implements JobQueue {
           entries = await this.redis.xrange(streamKey, `(0-${cursor}`, "+");
           if (entries.length === 0 && !watch.dirty) status = await this.redis.hget(jobKey, "status");
           outageSince = undefined;
+          this.answered();
         } catch (error) {
           // Keep the stream open through a short outage; pub/sub resubscribes on reconnect and the
           // stream is re-read from the cursor, so nothing is skipped.
