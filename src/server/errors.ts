@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from "../core/errors.js";
 import { zodToValidationError } from "../core/validate.js";
+import { STORAGE_RETRY_AFTER_SECONDS, StorageBackendError } from "./storage/errors.js";
 import type { z } from "zod";
 
 /**
@@ -92,10 +93,19 @@ export function toApiError(error: unknown): { api: ApiError; internal: boolean }
     }
     if (error instanceof TimeoutError) return { api: new ApiError(504, message, { type: "api_error", code: "provider_timeout" }), internal: false };
     if (error instanceof CancelledError) return { api: new ApiError(503, message, { type: "api_error", code: "cancelled" }), internal: false };
-    if (error instanceof StorageError) return { api: new ApiError(502, message, { type: "api_error", code: "storage_error" }), internal: false };
+    if (error instanceof StorageError) return { api: storageApiError(error), internal: false };
     return { api: new ApiError(502, message, { type: "api_error", code: "provider_error" }), internal: false };
   }
   return { api: new ApiError(500, "internal server error", { type: "server_error", code: "internal_error" }), internal: true };
+}
+
+/** A store that never answered is an outage (503, come back later); one that answered with an error is a 502. */
+function storageApiError(error: StorageError): ApiError {
+  if (error instanceof StorageBackendError && error.unreachable) {
+    const headers = { "Retry-After": String(STORAGE_RETRY_AFTER_SECONDS) };
+    return new ApiError(503, error.message, { type: "api_error", code: "storage_unavailable", headers });
+  }
+  return new ApiError(502, error.message, { type: "api_error", code: "storage_error" });
 }
 
 export function openAIErrorBody(e: ApiError): { error: { message: string; type: string; param: string | null; code: string | null } } {

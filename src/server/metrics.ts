@@ -120,10 +120,14 @@ export class Metrics {
     this.policy = policy;
   }
 
-  /** Prometheus text; `jobs` are sampled at scrape time. */
-  render(jobs: Record<string, number>): string {
-    const jobLines = ["# HELP tarash_jobs Jobs currently known by state.", "# TYPE tarash_jobs gauge"];
-    for (const [state, n] of Object.entries(jobs)) jobLines.push(`tarash_jobs${labelText({ state })} ${n}`);
+  /**
+   * Prometheus text; `jobs` are sampled at scrape time. Undefined `jobs` means the queue could not be
+   * read: `tarash_queue_up 0` and no `tarash_jobs` at all (an unknown count is not a zero).
+   */
+  render(jobs: Record<string, number> | undefined): string {
+    const jobLines = ["# HELP tarash_queue_up Whether the job queue's store answered this scrape (1) or not (0).", "# TYPE tarash_queue_up gauge"];
+    jobLines.push(`tarash_queue_up ${jobs ? 1 : 0}`, "# HELP tarash_jobs Jobs currently known by state.", "# TYPE tarash_jobs gauge");
+    for (const [state, n] of Object.entries(jobs ?? {})) jobLines.push(`tarash_jobs${labelText({ state })} ${n}`);
     return (
       [
         this.requests.render(),

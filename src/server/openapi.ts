@@ -156,6 +156,7 @@ export const OPERATIONS: readonly Operation[] = [
     ],
   },
   { method: "get", path: "/healthz", summary: "Health of the gateway and its dependencies (storage, queue).", tag: "Operations", ok: { status: 200, schema: HealthSchema }, public: true },
+  { method: "get", path: "/livez", summary: "Liveness: the process answers (no dependency checks).", tag: "Operations", ok: { status: 200, type: "application/json", description: "`{status: \"alive\", uptimeSeconds}`." }, public: true },
   { method: "get", path: "/metrics", summary: "Prometheus metrics.", tag: "Operations", ok: { status: 200, type: "text/plain", description: "Prometheus text format 0.0.4." }, public: true },
   {
     method: "get",

@@ -364,7 +364,7 @@ describe("the gateway with storage.type = s3", () => {
       assert.equal(v1.status, 502);
       const body = (await v1.json()) as { error: { code: string; message: string } };
       assert.equal(body.error.code, "storage_error", "a storage failure is not reported as the provider's");
-      assert.match(body.error.message, /could not store image output 1/);
+      assert.match(body.error.message, /^S3 upload failed \(bucket tarash-gateway\): SignatureDoesNotMatch \(HTTP 403\)$/, "names the store, the bucket and S3's answer");
       const health = await fetch(`${server.url}/healthz`);
       assert.equal(health.status, 503);
       const storageHealth = ((await health.json()) as { dependencies: { storage: { ok: boolean; kind: string; detail: string } } }).dependencies.storage;

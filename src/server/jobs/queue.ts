@@ -1,4 +1,5 @@
 import type { GenerationConfigInput, ProgressUpdate } from "../../core/types.js";
+import { ApiError } from "../errors.js";
 import type { StoredOutput } from "../generation.js";
 
 /**
@@ -98,6 +99,17 @@ export class QueueClosedError extends Error {
   override name = "QueueClosedError";
 }
 
+/**
+ * The queue's store (Redis) cannot be reached: nothing about jobs can be read or written right now.
+ * A 503 with Retry-After; the queue recovers on its own when the store is back.
+ */
+export class QueueUnavailableError extends ApiError {
+  override name = "QueueUnavailableError";
+  constructor(message: string, retryAfterSeconds: number) {
+    super(503, message, { type: "api_error", code: "queue_unavailable", headers: { "Retry-After": String(retryAfterSeconds) } });
+  }
+}
+
 export interface JobQueue {
   /** Short name for /healthz, e.g. `memory` or `redis`. */
   readonly kind: string;
@@ -105,7 +117,10 @@ export interface JobQueue {
   process(handler: JobHandler): void;
   /** Register a listener for settled jobs. */
   onSettled(listener: JobSettledListener): void;
-  /** Accept a job. Throws QueueFullError (→ 429) or QueueClosedError (→ 503). */
+  /**
+   * Accept a job. Throws QueueFullError (→ 429) or QueueClosedError (→ 503). Every method that reads or
+   * writes jobs throws QueueUnavailableError (→ 503 + Retry-After) when the queue's store is down.
+   */
   enqueue(input: JobInput): Promise<Job>;
   get(id: string, tenant: string): Promise<Job | undefined>;
   /** A tenant's jobs, newest first. */
@@ -120,7 +135,7 @@ export interface JobQueue {
    * ending after the terminal event or when `signal` aborts. Undefined for an unknown job.
    */
   events(id: string, tenant: string, options?: { afterSeq?: number | undefined; signal?: AbortSignal | undefined }): Promise<AsyncIterable<JobEvent> | undefined>;
-  /** Job counts by status (for /metrics). */
+  /** Job counts by status (for /metrics); throws QueueUnavailableError rather than report zeros it does not know. */
   counts(): Promise<Record<JobStatus, number>>;
   health(): Promise<{ ok: boolean; detail?: string | undefined }>;
   /**

@@ -52,13 +52,15 @@ return 1
 `;
 
 /**
- * ARGV: id, at, nowMs, startedEvent, resumedEvent, worker, channel.
+ * ARGV: id, at, nowMs, startedEvent, resumedEvent, worker, channel, runToken.
  * Returns {outcome, cancelReason?}: missing | <terminal status> | cancel | started | resumed.
+ * A call repeated with the same run token (its reply was lost to an outage) changes nothing.
  */
 const START = `${PRELUDE}
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return { 'missing' } end
 if terminal(st) then return { st } end
+if st == 'running' and redis.call('HGET', KEYS[1], 'run') == ARGV[8] then return { 'started' } end
 local reason = redis.call('HGET', KEYS[1], 'cancel')
 if reason then return { 'cancel', reason } end
 local outcome = 'started'
@@ -66,7 +68,7 @@ if st == 'running' then
   emit(ARGV[5])
   outcome = 'resumed'
 end
-redis.call('HSET', KEYS[1], 'status', 'running', 'worker', ARGV[6])
+redis.call('HSET', KEYS[1], 'status', 'running', 'worker', ARGV[6], 'run', ARGV[8])
 redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'runs', 1)
 move(ARGV[1], st, 'running', ARGV[3])
@@ -88,9 +90,14 @@ redis.call('PUBLISH', ARGV[4], 'progress')
 return 1
 `;
 
-/** ARGV: id, status, at, nowMs, event, retentionSeconds, channel, field pairs… Returns 1 when this call settled the job. */
+/**
+ * ARGV: id, status, at, nowMs, event, retentionSeconds, channel, settleToken, field pairs… (including
+ * 'settle', settleToken). Returns 1 when this call settled the job, or when a call with the same
+ * non-empty token already did (a retry whose first reply was lost to an outage).
+ */
 const FINISH = `${PRELUDE}
-return finish(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], 8)
+if ARGV[8] ~= '' and redis.call('HGET', KEYS[1], 'settle') == ARGV[8] then return 1 end
+return finish(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], 9)
 `;
 
 /**

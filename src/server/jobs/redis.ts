@@ -22,8 +22,10 @@ import {
   type JobStatus,
   QueueClosedError,
   QueueFullError,
+  QueueUnavailableError,
   TERMINAL_STATUSES,
 } from "./queue.js";
+import { COMMAND_TIMEOUT_MS, QUEUE_RETRY_AFTER_SECONDS, atMost, commandConnectionOptions, isRedisOutage, pause, workerConnectionOptions } from "./redis-connection.js";
 import { type JobScripts, jobScripts } from "./redis-scripts.js";
 
 export interface RedisQueueOptions {
@@ -60,6 +62,13 @@ const EVENT_POLL_MS = 2_000;
 /** Workers re-check their running jobs for cancel requests this often (pub/sub is the fast path). */
 const CANCEL_POLL_MS = 1_000;
 const BULL_QUEUE = "jobs";
+/** An SSE stream rides out a Redis outage this long (polling), then ends; the client reconnects with Last-Event-ID. */
+const FOLLOW_OUTAGE_MS = 30_000;
+/**
+ * A worker holding a job's outcome keeps trying to record it through a Redis outage for at least this
+ * long (or twice the lock duration): the outcome exists only in this process.
+ */
+const MIN_SETTLE_PATIENCE_MS = 60_000;
 
 /** Aborts a running job without settling it: its worker is shutting down and hands it back. */
 class HandBack extends Error {
@@ -153,11 +162,26 @@ export class RedisJobQueue implements JobQueue {
   private closed = false;
   private readonly workerId = `${hostname()}:${process.pid}`;
   private lastConnectionError = 0;
+  /** Set once the first connection is up: from then on a connection that is not ready is an outage, failed at once. */
+  private everReady = false;
+  /** Aborted when shutdown stops waiting for Redis to record outcomes. */
+  private readonly giveUp = new AbortController();
+  /**
+   * Set while a command timed out on a connection that still looks up (a hung Redis): requests fail at
+   * once instead of each waiting the timeout, until Redis answers anything again (a PING loop, or any
+   * other command that succeeds: see answered()).
+   */
+  private hung = false;
+  private pinging: Promise<void> | undefined;
 
   constructor(private readonly options: RedisQueueOptions) {
     this.prefix = options.prefix ?? "tarash";
     registerSecret(redisPassword(options.url));
-    this.redis = new Redis(options.url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    this.redis = new Redis(options.url, { ...commandConnectionOptions, lazyConnect: false });
+    this.redis.on("ready", () => {
+      if (this.everReady) this.options.logger.info({ queue: "redis" }, "redis connection restored");
+      this.everReady = true;
+    });
     this.sub = this.redis.duplicate();
     for (const connection of [this.redis, this.sub]) connection.on("error", (error: Error) => this.connectionError(error));
     this.scripts = jobScripts(this.redis);
@@ -171,6 +195,75 @@ export class RedisJobQueue implements JobQueue {
     if (Date.now() - this.lastConnectionError < 5_000) return;
     this.lastConnectionError = Date.now();
     this.options.logger.warn({ queue: "redis", error: error.message }, "redis connection error");
+  }
+
+  /** Redis is known to be unreachable right now (the connection dropped and has not come back). */
+  private get down(): boolean {
+    return this.everReady && (this.redis.status !== "ready" || this.hung);
+  }
+
+  /** Redis just answered a command: it is not hung (whatever a timed-out command suggested). */
+  private answered(): void {
+    this.hung = false;
+  }
+
+  private suspectHung(): void {
+    this.hung = true;
+    this.pinging ??= (async () => {
+      while (this.hung && !this.closed) {
+        const sent = Date.now();
+        try {
+          await this.redis.ping();
+          this.answered();
+        } catch {
+          // A ping that timed out already waited; one refused at once waits a little before the next.
+          if (Date.now() - sent < 250) await pause(250, this.stopping.signal);
+        }
+      }
+    })().finally(() => (this.pinging = undefined));
+  }
+
+  private unavailable(): QueueUnavailableError {
+    return new QueueUnavailableError("the job queue (redis) is unavailable; retry shortly", QUEUE_RETRY_AFTER_SECONDS);
+  }
+
+  /**
+   * Run an API-side operation: at once a 503 while Redis is known to be down, and a 503 when a command
+   * fails for want of Redis (refused, reset, timed out); anything else is a real error.
+   */
+  private async guard<T>(op: () => Promise<T>): Promise<T> {
+    if (this.down) throw this.unavailable();
+    try {
+      const result = await op();
+      this.answered();
+      return result;
+    } catch (error) {
+      if (!isRedisOutage(error)) throw error;
+      this.connectionError(error as Error);
+      if (/Command timed out/.test((error as Error).message)) this.suspectHung();
+      throw this.unavailable();
+    }
+  }
+
+  /**
+   * Run a worker-side write that must not be lost to a short outage (start, settle): retried while Redis
+   * is unreachable, for the settle patience or until shutdown gives up; then the outage error is thrown.
+   */
+  private async durable<T>(op: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + Math.max(MIN_SETTLE_PATIENCE_MS, 2 * (this.options.lockDurationMs ?? 30_000));
+    let delay = 100;
+    for (;;) {
+      try {
+        const result = await op();
+        this.answered();
+        return result;
+      } catch (error) {
+        if (!isRedisOutage(error) || Date.now() >= deadline || this.giveUp.signal.aborted) throw error;
+        this.connectionError(error as Error);
+        await pause(delay, this.giveUp.signal);
+        delay = Math.min(delay * 2, 1_000);
+      }
+    }
   }
 
   private key(...parts: string[]): string {
@@ -197,7 +290,7 @@ export class RedisJobQueue implements JobQueue {
   process(handler: JobHandler): void {
     this.handler = handler;
     if (this.options.role !== "worker" || this.worker) return;
-    this.workerConnection = new Redis(this.options.url, { maxRetriesPerRequest: null });
+    this.workerConnection = new Redis(this.options.url, workerConnectionOptions);
     this.workerConnection.on("error", (error: Error) => this.connectionError(error));
     this.worker = new Worker(BULL_QUEUE, (job, token) => this.runBullJob(job, token), {
       connection: this.workerConnection,
@@ -210,8 +303,9 @@ export class RedisJobQueue implements JobQueue {
     this.worker.on("error", (error: Error) => this.connectionError(error));
     // Our processor settles every job it runs and never throws, so a BullMQ failure means the job never
     // reached it: it stalled more than maxStalledCount times (deferred failure) or BullMQ gave up on it.
+    // A job this process is still running is not lost (its lock lapsed during an outage): it settles itself.
     this.worker.on("failed", (job: BullJob | undefined, error: Error) => {
-      if (job?.id) void this.settleLost(job.id, error.message);
+      if (job?.id && !this.active.has(job.id)) void this.settleLost(job.id, error.message);
     });
     void this.sub.subscribe(this.cancelChannel).catch((error: Error) => this.connectionError(error));
     this.cancelPoll = setInterval(() => void this.pollCancels(), CANCEL_POLL_MS).unref();
@@ -224,6 +318,10 @@ export class RedisJobQueue implements JobQueue {
   async enqueue(input: JobInput): Promise<Job> {
     if (this.closed) throw new QueueClosedError("the server is shutting down and accepts no new jobs");
     if (!this.handler) throw new Error("no job handler registered");
+    return this.guard(() => this.add(input));
+  }
+
+  private async add(input: JobInput): Promise<Job> {
     const waiting = await this.redis.zcard(this.key("status", "queued"));
     if (waiting >= this.options.maxQueued) throw new QueueFullError(`the job queue is full (${this.options.maxQueued} waiting)`);
     const job: Job = { ...input, id: `job_${randomUUID().replace(/-/g, "")}`, status: "queued", createdAt: new Date().toISOString() };
@@ -260,11 +358,17 @@ export class RedisJobQueue implements JobQueue {
   }
 
   async get(id: string, tenant: string): Promise<Job | undefined> {
-    const job = await this.read(id);
-    return job && job.tenant === tenant ? job : undefined;
+    return this.guard(async () => {
+      const job = await this.read(id);
+      return job && job.tenant === tenant ? job : undefined;
+    });
   }
 
-  async list(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined } = {}): Promise<Job[]> {
+  list(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined } = {}): Promise<Job[]> {
+    return this.guard(() => this.listPage(tenant, options));
+  }
+
+  private async listPage(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined }): Promise<Job[]> {
     const index = this.key("tenant", tenant);
     const limit = options.limit ?? 20;
     let start = 0;
@@ -296,7 +400,11 @@ export class RedisJobQueue implements JobQueue {
     return out;
   }
 
-  async cancel(id: string, tenant: string, reason: string): Promise<Job | undefined> {
+  cancel(id: string, tenant: string, reason: string): Promise<Job | undefined> {
+    return this.guard(() => this.requestCancel(id, tenant, reason));
+  }
+
+  private async requestCancel(id: string, tenant: string, reason: string): Promise<Job | undefined> {
     if (!(await this.owns(id, tenant))) return undefined;
     const at = new Date().toISOString();
     const error = jobError(new CancelledError(reason));
@@ -321,7 +429,8 @@ export class RedisJobQueue implements JobQueue {
     } else if (outcome === "running") {
       await this.waitSettled(id, this.options.cancelWaitMs ?? 10_000);
     }
-    return this.get(id, tenant);
+    const job = await this.read(id);
+    return job && job.tenant === tenant ? job : undefined;
   }
 
   async events(
@@ -329,7 +438,7 @@ export class RedisJobQueue implements JobQueue {
     tenant: string,
     options: { afterSeq?: number | undefined; signal?: AbortSignal | undefined } = {},
   ): Promise<AsyncIterable<JobEvent> | undefined> {
-    if (!(await this.owns(id, tenant))) return undefined;
+    if (!(await this.guard(() => this.owns(id, tenant)))) return undefined;
     const signal = options.signal ? AbortSignal.any([options.signal, this.stopping.signal]) : this.stopping.signal;
     const afterSeq = options.afterSeq ?? 0;
     return { [Symbol.asyncIterator]: () => this.follow(id, afterSeq, signal) };
@@ -340,10 +449,26 @@ export class RedisJobQueue implements JobQueue {
     const jobKey = this.key("job", id);
     let cursor = afterSeq;
     const watch = await this.watch(id);
+    let outageSince: number | undefined;
     try {
       while (!signal.aborted) {
         watch.reset();
-        const entries = await this.redis.xrange(streamKey, `(0-${cursor}`, "+");
+        let entries: [string, string[]][];
+        let status: string | null = null;
+        try {
+          entries = await this.redis.xrange(streamKey, `(0-${cursor}`, "+");
+          if (entries.length === 0 && !watch.dirty) status = await this.redis.hget(jobKey, "status");
+          outageSince = undefined;
+          this.answered();
+        } catch (error) {
+          // Keep the stream open through a short outage; pub/sub resubscribes on reconnect and the
+          // stream is re-read from the cursor, so nothing is skipped.
+          if (!isRedisOutage(error)) throw error;
+          outageSince ??= Date.now();
+          if (Date.now() - outageSince > FOLLOW_OUTAGE_MS) return;
+          await pause(EVENT_POLL_MS / 4, signal);
+          continue;
+        }
         for (const [streamId, values] of entries) {
           const seq = Number(streamId.split("-")[1]);
           const event = { ...(JSON.parse(values[1] ?? "{}") as Omit<JobEvent, "seq">), seq } as JobEvent;
@@ -352,7 +477,6 @@ export class RedisJobQueue implements JobQueue {
           if (isTerminalEvent(event)) return;
         }
         if (entries.length > 0 || watch.dirty) continue;
-        const status = await this.redis.hget(jobKey, "status");
         // Gone (expired) or settled with nothing left to send after the cursor.
         if (status === null || TERMINAL_STATUSES.has(status as JobStatus)) return;
         await watch.wait(EVENT_POLL_MS, signal);
@@ -437,18 +561,24 @@ export class RedisJobQueue implements JobQueue {
     }
   }
 
-  async counts(): Promise<Record<JobStatus, number>> {
-    const cutoff = Date.now() - this.options.retentionSeconds * 1000;
-    const pipeline = this.redis.pipeline();
-    for (const status of TERMINAL_STATUSES) pipeline.zremrangebyscore(this.key("status", status), "-inf", cutoff);
-    for (const status of JOB_STATUSES) pipeline.zcard(this.key("status", status));
-    const rows = (await pipeline.exec()) ?? [];
-    const counts = rows.slice(TERMINAL_STATUSES.size).map(([, n]) => Number(n ?? 0));
-    return Object.fromEntries(JOB_STATUSES.map((s, i) => [s, counts[i] ?? 0])) as Record<JobStatus, number>;
+  counts(): Promise<Record<JobStatus, number>> {
+    return this.guard(async () => {
+      const cutoff = Date.now() - this.options.retentionSeconds * 1000;
+      const pipeline = this.redis.pipeline();
+      for (const status of TERMINAL_STATUSES) pipeline.zremrangebyscore(this.key("status", status), "-inf", cutoff);
+      for (const status of JOB_STATUSES) pipeline.zcard(this.key("status", status));
+      const rows = (await pipeline.exec()) ?? [];
+      // A count that failed is unknown, not zero: the whole sample fails (→ no tarash_jobs, queue down).
+      const failed = rows.find(([error]) => error);
+      if (failed?.[0] || rows.length !== TERMINAL_STATUSES.size + JOB_STATUSES.length) throw failed?.[0] ?? new Error("Connection is closed.");
+      const counts = rows.slice(TERMINAL_STATUSES.size).map(([, n]) => Number(n));
+      return Object.fromEntries(JOB_STATUSES.map((s, i) => [s, counts[i]!])) as Record<JobStatus, number>;
+    });
   }
 
   async health(): Promise<{ ok: boolean; detail?: string | undefined }> {
     if (this.closed) return { ok: false, detail: "shutting down" };
+    if (this.down) return { ok: false, detail: `redis unavailable: ${this.hung ? "not answering (command timed out)" : `connection ${this.redis.status}`}` };
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("timed out")), 2_000)));
     try {
@@ -483,6 +613,8 @@ export class RedisJobQueue implements JobQueue {
         limit === undefined ? false : await Promise.race([closing.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), limit)))]);
       clearTimeout(timer);
       if (timedOut) {
+        // Past the shutdown timeout nothing waits for Redis any longer: unrecorded jobs run again elsewhere.
+        this.giveUp.abort();
         for (const entry of this.active.values()) {
           entry.handBack = true;
           entry.controller.abort(new HandBack(reason));
@@ -491,59 +623,92 @@ export class RedisJobQueue implements JobQueue {
       await closing;
     }
     while (this.listenerRuns.size > 0) await Promise.all([...this.listenerRuns]);
-    await this.bullQueue.close().catch(() => undefined);
-    await Promise.all([this.sub, this.redis, this.workerConnection].map((c) => c?.quit().catch(() => undefined)));
+    // During an outage QUIT would wait for a connection that is not there: drop those at once.
+    await atMost(this.bullQueue.close(), COMMAND_TIMEOUT_MS);
+    await Promise.all(
+      [this.sub, this.redis, this.workerConnection].map((c) => (c?.status === "ready" ? c.quit().catch(() => c.disconnect()) : c?.disconnect())),
+    );
   }
 
-  /** The BullMQ processor. Settles the job record itself and never throws (except to hand a job back). */
+  /**
+   * The BullMQ processor. Settles the job record itself and never throws, except to leave the job to
+   * BullMQ (WaitingError): when it is handed back on shutdown, or when Redis stayed unreachable past the
+   * settle patience (the job is not failed: its lock lapses and it runs again, like a crashed worker's).
+   */
   private async runBullJob(bullJob: BullJob, token: string | undefined): Promise<void> {
+    try {
+      await this.runJob(bullJob, token);
+    } catch (error) {
+      if (!isRedisOutage(error)) throw error;
+      this.options.logger.error(
+        { jobId: bullJob.id, error: (error as Error).message },
+        "redis stayed unreachable: the job's outcome could not be recorded; it runs again once its lock expires",
+      );
+      throw new WaitingError();
+    }
+  }
+
+  private async runJob(bullJob: BullJob, token: string | undefined): Promise<void> {
     const id = bullJob.id!;
     const handler = this.handler!;
     const at = new Date().toISOString();
-    const [outcome, cancelReason] = (await this.scripts.start(this.jobKeys(id), [
-      id,
-      at,
-      Date.now(),
-      JSON.stringify({ type: "started", at }),
-      JSON.stringify({
-        type: "progress",
+    // A run token makes a retried START (its reply lost to an outage) a no-op rather than a second start.
+    const run = randomUUID();
+    const [outcome, cancelReason] = (await this.durable(() =>
+      this.scripts.start(this.jobKeys(id), [
+        id,
         at,
-        progress: { status: "queued", message: "the worker running this job stopped; it runs again on another worker" },
-      }),
-      this.workerId,
-      this.channel(id),
-    ])) as [string, string | undefined];
+        Date.now(),
+        JSON.stringify({ type: "started", at }),
+        JSON.stringify({
+          type: "progress",
+          at,
+          progress: { status: "queued", message: "the worker running this job stopped; it runs again on another worker" },
+        }),
+        this.workerId,
+        this.channel(id),
+        run,
+      ]),
+    )) as [string, string | undefined];
     if (outcome === "cancel") {
-      await this.settle(id, "cancelled", { error: jobError(new CancelledError(cancelReason ?? "cancelled")) });
+      await this.durable(() => this.settle(id, "cancelled", { error: jobError(new CancelledError(cancelReason ?? "cancelled")) }, run));
       return;
     }
     if (outcome !== "started" && outcome !== "resumed") return;
-    const job = await this.read(id);
+    const job = await this.durable(() => this.read(id));
     if (!job) return;
     const controller = new AbortController();
     const entry: Active = { controller, handBack: false };
     this.active.set(id, entry);
     try {
-      const { result, outputs } = await handler(job, {
-        signal: controller.signal,
-        progress: async (progress) => {
-          const stamp = new Date().toISOString();
-          await this.scripts
-            .progress(this.jobKeys(id), [JSON.stringify(progress), JSON.stringify({ type: "progress", at: stamp, progress }), MAX_PROGRESS_EVENTS, this.channel(id)])
-            .catch((error: Error) => this.connectionError(error));
-        },
-      });
-      if (controller.signal.aborted) throw controller.signal.reason;
-      await this.settle(id, "completed", { result, outputs });
-    } catch (error) {
-      if (entry.handBack) {
-        await this.handBack(bullJob, token, (controller.signal.reason as Error).message);
-        throw new WaitingError();
+      let status: "completed" | "failed" | "cancelled";
+      let settled: { result?: Record<string, unknown> | undefined; outputs?: Job["outputs"]; error?: JobError | undefined };
+      try {
+        const { result, outputs } = await handler(job, {
+          signal: controller.signal,
+          progress: async (progress) => {
+            // Progress is best effort: during an outage it is dropped rather than hold the job up.
+            if (this.down) return;
+            const stamp = new Date().toISOString();
+            await this.scripts
+              .progress(this.jobKeys(id), [JSON.stringify(progress), JSON.stringify({ type: "progress", at: stamp, progress }), MAX_PROGRESS_EVENTS, this.channel(id)])
+              .catch((error: Error) => this.connectionError(error));
+          },
+        });
+        if (controller.signal.aborted) throw controller.signal.reason;
+        [status, settled] = ["completed", { result, outputs }];
+      } catch (error) {
+        if (entry.handBack) {
+          await this.handBack(bullJob, token, (controller.signal.reason as Error).message);
+          throw new WaitingError();
+        }
+        const cancelled = controller.signal.aborted || error instanceof CancelledError;
+        const reason = controller.signal.aborted && controller.signal.reason instanceof CancelledError ? controller.signal.reason : error;
+        if (!cancelled && toApiError(error).internal) this.options.logger.error({ jobId: id, error }, "job failed unexpectedly");
+        [status, settled] = [cancelled ? "cancelled" : "failed", { error: jobError(reason) }];
       }
-      const cancelled = controller.signal.aborted || error instanceof CancelledError;
-      const reason = controller.signal.aborted && controller.signal.reason instanceof CancelledError ? controller.signal.reason : error;
-      if (!cancelled && toApiError(error).internal) this.options.logger.error({ jobId: id, error }, "job failed unexpectedly");
-      await this.settle(id, cancelled ? "cancelled" : "failed", { error: jobError(reason) });
+      // The outcome exists only here until it is recorded: ride out a Redis outage rather than lose it.
+      await this.durable(() => this.settle(id, status, settled, run));
     } finally {
       this.active.delete(id);
     }
@@ -558,7 +723,7 @@ export class RedisJobQueue implements JobQueue {
   }
 
   private async pollCancels(): Promise<void> {
-    if (this.active.size === 0) return;
+    if (this.active.size === 0 || this.down) return;
     const ids = [...this.active.keys()];
     const pipeline = this.redis.pipeline();
     for (const id of ids) pipeline.hget(this.key("job", id), "cancel");
@@ -576,11 +741,16 @@ export class RedisJobQueue implements JobQueue {
     }
   }
 
-  /** Settle a job (once across all nodes); the process whose call settles it runs the listeners. */
+  /**
+   * Settle a job (once across all nodes); the process whose call settles it runs the listeners. With a
+   * `token`, a retry of a call whose reply was lost (the job already settled with this token) counts as
+   * this call's settlement, so the listeners still run exactly once.
+   */
   private async settle(
     id: string,
     status: "completed" | "failed" | "cancelled",
     outcome: { result?: Record<string, unknown> | undefined; outputs?: Job["outputs"]; error?: JobError | undefined },
+    token = "",
   ): Promise<boolean> {
     const at = new Date().toISOString();
     const event = status === "completed" ? { type: status, at, result: outcome.result ?? {} } : { type: status, at, error: outcome.error };
@@ -592,6 +762,9 @@ export class RedisJobQueue implements JobQueue {
       JSON.stringify(event),
       this.options.retentionSeconds,
       this.channel(id),
+      token,
+      "settle",
+      token,
       "result",
       outcome.result ? JSON.stringify(outcome.result) : "",
       "outputs",

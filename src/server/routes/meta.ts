@@ -55,11 +55,22 @@ export function metaRoutes(app: Hono<AppEnv>, state: AppState): void {
         },
       },
       ok ? 200 : 503,
+      // Readiness: a 503 takes the node out of rotation until its dependencies are back.
+      ok ? {} : { "Retry-After": "5" },
     );
   });
 
+  // Liveness: the process answers. No dependency is checked, so an outage of Redis or storage (which a
+  // restart would not fix) never gets gateway processes restarted.
+  app.get("/livez", (c) => c.json({ status: "alive", uptimeSeconds: Math.round((Date.now() - state.startedAt) / 1000) }));
+
   app.get("/metrics", async (c) => {
-    const text = state.metrics.render(await state.queue.counts());
+    // A queue that cannot be read scrapes as tarash_queue_up 0 without job counts, never as zeros.
+    const jobs = await state.queue.counts().catch((error: unknown) => {
+      state.logger.warn({ queue: state.queue.kind, error: (error as Error).message }, "job counts unavailable for /metrics");
+      return undefined;
+    });
+    const text = state.metrics.render(jobs);
     return c.body(text, 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
   });
 

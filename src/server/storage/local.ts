@@ -5,6 +5,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { randomUUID } from "node:crypto";
+import { StorageBackendError } from "./errors.js";
 import type { UrlSigner } from "./signing.js";
 import { type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
 
@@ -15,6 +16,15 @@ export interface LocalStorageOptions {
   /** Origin of this gateway (it may only be known after listen), e.g. http://127.0.0.1:8787 */
   baseUrl: () => string;
   defaultTtlSeconds: number;
+}
+
+/**
+ * A failed write as a typed storage outage: the errno code says what happened (ENOSPC, EACCES, EROFS,
+ * EIO...); the path stays out of the message (it goes nowhere a client sees).
+ */
+function diskError(error: unknown): StorageBackendError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? "EIO";
+  return new StorageBackendError(`local storage: writing the output file failed (${code})`, "local", true, { code, cause: error });
 }
 
 /**
@@ -37,17 +47,24 @@ export class LocalStorage implements Storage {
 
   async put(key: string, body: Uint8Array | ReadableStream<Uint8Array>, _meta: { mediaType: string }): Promise<{ key: string; size: number }> {
     const target = this.pathOf(key);
-    await mkdir(dirname(target), { recursive: true });
     const tmp = join(dirname(target), `.${randomUUID()}.part`);
+    let sourceFailed: { error: unknown } | undefined;
     try {
+      await mkdir(dirname(target), { recursive: true });
       if (body instanceof Uint8Array) await writeFile(tmp, body);
-      else await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), createWriteStream(tmp));
+      else {
+        const source = Readable.fromWeb(body as NodeReadableStream<Uint8Array>);
+        source.once("error", (error) => (sourceFailed = { error }));
+        await pipeline(source, createWriteStream(tmp));
+      }
       await rename(tmp, target);
+      return { key, size: (await stat(target)).size };
     } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      // A failing source (download cap, aborted provider fetch) is the caller's error, not the disk's.
+      if (sourceFailed) throw sourceFailed.error;
+      throw diskError(error);
     }
-    return { key, size: (await stat(target)).size };
   }
 
   async get(key: string): Promise<StoredObject | undefined> {

@@ -11,6 +11,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { registerSecret } from "../../core/redact.js";
 import type { S3StorageConfig } from "../config.js";
+import { StorageBackendError, isUnreachableCode } from "./errors.js";
 import { type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
 
 export interface S3StorageOptions {
@@ -42,18 +43,25 @@ const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 /** Parts in flight at once: a streamed upload holds at most about (QUEUE_SIZE + 1) parts in memory. */
 const QUEUE_SIZE = 2;
 
-/** A storage operation that S3 refused or that could not reach it. The message carries no credentials. */
-export class S3StorageError extends Error {
-  override name = "S3StorageError";
+/**
+ * A storage operation that S3 refused (it answered: `status` is set) or that could not reach it
+ * (`unreachable`). A StorageError for the library and for jobs; the message carries no credentials.
+ */
+export class S3StorageError extends StorageBackendError {
   constructor(
     message: string,
     /** HTTP status from S3, when it answered. */
     readonly status?: number | undefined,
     /** S3 error code (`AccessDenied`, `SignatureDoesNotMatch`, ...) or network error code. */
-    readonly code?: string | undefined,
+    code?: string | undefined,
   ) {
-    super(message);
+    super(message, "s3", noAnswer(status, code), { code });
   }
+}
+
+/** No HTTP status and a network failure code: S3 never answered. */
+function noAnswer(status: number | undefined, code: string | undefined): boolean {
+  return status === undefined && (isUnreachableCode(code) || /^E[A-Z]+$/.test(code ?? ""));
 }
 
 function classify(error: unknown): { status?: number | undefined; code: string } {
@@ -66,9 +74,11 @@ function classify(error: unknown): { status?: number | undefined; code: string }
  * A fresh error instead of the SDK's: its message and fields stay clean of request details, so logging
  * it (the generator logs storage failures) shows what failed and nothing else.
  */
-function wrap(operation: string, error: unknown): S3StorageError {
+function wrap(operation: string, error: unknown, bucket?: string): S3StorageError {
   const { status, code } = classify(error);
-  return new S3StorageError(`S3 ${operation} failed: ${code}${status ? ` (HTTP ${status})` : ""}`, status, code);
+  const where = bucket === undefined ? "" : ` (bucket ${bucket})`;
+  const unreachable = noAnswer(status, code) ? " (the store is unreachable)" : "";
+  return new S3StorageError(`S3 ${operation} failed${where}: ${code}${status ? ` (HTTP ${status})` : ""}${unreachable}`, status, code);
 }
 
 function isNotFound(error: unknown): boolean {
@@ -224,7 +234,7 @@ export class S3Storage implements Storage {
       // A failing source (download cap, aborted provider fetch) is the caller's error, not S3's.
       if (sourceFailed) throw sourceFailed.error;
       await source?.cancel().catch(() => undefined);
-      throw wrap("upload", error);
+      throw wrap("upload", error, this.bucket);
     }
     return { key, size };
   }
@@ -236,7 +246,7 @@ export class S3Storage implements Storage {
       response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw wrap("GetObject", error);
+      throw wrap("GetObject", error, this.bucket);
     }
     if (!response.Body) return undefined;
     return {
@@ -262,7 +272,7 @@ export class S3Storage implements Storage {
       await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
     } catch (error) {
       if (isNotFound(error)) return;
-      throw wrap("DeleteObject", error);
+      throw wrap("DeleteObject", error, this.bucket);
     }
   }
 
