@@ -1,4 +1,5 @@
 import type { AliasRule, ResolvedModel, UserAliases } from "./aliases.js";
+import { type Clock, systemClock } from "./clock.js";
 import { StorageError } from "./errors.js";
 import { type LogLevel, type Logger, createLogger } from "./logger.js";
 import type { NetworkPolicy } from "./media/ssrf.js";
@@ -60,6 +61,8 @@ export interface GatewayOptions {
   fetch?: typeof fetch | undefined;
   /** Where API keys are read from. Default: process.env. */
   env?: Record<string, string | undefined> | undefined;
+  /** Today, for model lifecycle (deprecated and retired models). Default: the system clock. */
+  now?: Clock | undefined;
 }
 
 export interface GatewayCore {
@@ -72,6 +75,7 @@ export interface GatewayCore {
   rules: readonly AliasRule[];
   knownProviders: readonly string[];
   defaults: Record<MediaKind, ResolvedModel>;
+  now: Clock;
   /** Per-gateway call counters for sequenced mock outcomes. */
   mockCounters: Map<string, number>;
 }
@@ -88,6 +92,7 @@ export function createCore(
     network: { allowPrivateNetwork: options.network?.allowPrivateNetwork, allowedHosts: options.network?.allowedHosts },
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     env: options.env ?? process.env,
+    now: options.now ?? systemClock,
     ...routing,
     mockCounters: new Map(),
   };
