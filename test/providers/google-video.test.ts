@@ -301,7 +301,7 @@ describe("google Veo: failures, moderation and errors", () => {
   it("never puts the key in errors, rawResponse or log lines", async () => {
     const lines: string[] = [];
     const sink = (...args: unknown[]) => void lines.push(JSON.stringify(args));
-    const logged = createGateway({ now: SERVED_ON, ...opts, logLevel: undefined, logger: { debug: sink, info: sink, warn: sink, error: sink } });
+    const logged = createGateway({ ...opts, logLevel: undefined, logger: { debug: sink, info: sink, warn: sink, error: sink } });
     const res = await logged.generateVideo(cfg(), { prompt: "logged" });
     const err = await logged.generateVideo(cfg(), { prompt: "rai-filter" }).catch((e: unknown) => e as Error);
     assert.ok(err instanceof ContentModerationError);
