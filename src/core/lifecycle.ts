@@ -145,15 +145,16 @@ export function checkCatalog(models: readonly ModelCapability[], now: Date, opti
 }
 
 /**
- * Why image variations cannot run on `cap`, or undefined when they can. Variations are a model
- * capability (`variations: true`); when every model that had it is retired, the message says so.
+ * Why image variations cannot run on `cap`, or undefined when they can. Variations are a model capability
+ * (`variations: true`); entries are judged by their `status` as given (listModels() gives it as of the
+ * gateway's clock), and when every model that had the capability is retired, the message says so.
  */
-export function variationsRefusal(cap: ModelCapability | undefined, catalog: readonly ModelCapability[], now: Date, asked: string): string | undefined {
-  if (cap?.variations && effectiveStatus(cap, now) !== "retired") return undefined;
-  const serving = catalog.filter((m) => m.variations && effectiveStatus(m, now) !== "retired").map(label);
-  const gone = catalog.filter((m) => m.variations && effectiveStatus(m, now) === "retired").map((m) => `${label(m)} ${goneText(m)}`);
+export function variationsRefusal(cap: ModelCapability | undefined, catalog: readonly ModelCapability[], asked: string): string | undefined {
+  if (cap?.variations && cap.status !== "retired") return undefined;
+  const serving = catalog.filter((m) => m.variations && m.status !== "retired").map(label);
+  const gone = catalog.filter((m) => m.variations && m.status === "retired" && label(m) !== asked).map((m) => `${label(m)} ${goneText(m)}`);
   return [
-    `${asked} does not serve image variations`,
+    cap?.variations ? `${asked} served image variations but ${goneText(cap)}` : `${asked} does not serve image variations`,
     serving.length > 0 ? `models that do: ${serving.join(", ")}` : "no model in the catalog does",
     ...gone,
     "send the image as an edit with a prompt instead (POST /v1/images/edits, or tarash image --image <file>)",
