@@ -30,7 +30,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = Object.from
 /** Providers whose input images must be https URLs (no bytes, no data: URLs): their edits are left out. */
 const HTTPS_ONLY_INPUTS: ReadonlySet<string> = new Set(["luma"]);
 
-const current = (m: ModelCapability) => !m.retired && !["retired", "deprecated"].includes((m as ModelCapability & { status?: string }).status ?? "");
+const current = (m: ModelCapability) => m.status !== "retired" && m.status !== "deprecated";
 const area = (s: string) => {
   const [w, h] = s.split("x").map(Number);
   return (w ?? 0) * (h ?? 0);

@@ -1,4 +1,6 @@
+import { ValidationError } from "../core/errors.js";
 import { type Gateway } from "../core/gateway.js";
+import { variationsRefusal } from "../core/lifecycle.js";
 import type { ImageGenerationRequest } from "../core/types.js";
 import { UsageError } from "./exit-codes.js";
 import { parseArgs } from "node:util";
@@ -30,6 +32,8 @@ Request
       --enhance-prompt          let the provider rewrite the prompt
       --image <file|url>        input image (repeatable; "style=<file>" marks a style reference)
       --mask <file|url>         mask for inpainting
+      --variation               a variation of the one --image (no prompt needed), on a model that
+                                serves variations; refused with the reason when none does
       --output-format <png|jpeg|webp>
       --extra <key=value>       provider parameter passed verbatim (repeatable; JSON values allowed)
       --strict | --coerce       reject unsupported values (default) or use the nearest supported one
@@ -49,6 +53,7 @@ const IMAGE_FLAGS = {
   style: { type: "string" },
   mask: { type: "string" },
   "output-format": { type: "string" },
+  variation: { type: "boolean" },
 } as const;
 
 const TYPED = /^(reference|style|first_frame|last_frame|asset)=(.+)$/;
@@ -59,8 +64,10 @@ export async function imageCommand(argv: string[], gateway: Gateway, run: RunCon
     run.stdout(IMAGE_HELP);
     return 0;
   }
-  const prompt = positionals.join(" ").trim();
+  const variation = v.variation === true;
+  const prompt = positionals.join(" ").trim() || (variation ? "A variation of the input image" : "");
   if (!prompt) throw new UsageError('a prompt is required: tarash image "a lighthouse at dusk"');
+  if (variation && (v.image ?? []).length !== 1) throw new UsageError("--variation takes exactly one --image");
   const imageList = await Promise.all(
     (v.image ?? []).map(async (arg) => {
       const typed = TYPED.exec(arg);
@@ -86,6 +93,12 @@ export async function imageCommand(argv: string[], gateway: Gateway, run: RunCon
     extraParams: extraParams(v.extra),
   };
   const config = configFromFlags(v);
+  if (variation) {
+    const target = gateway.resolveModel(config.model, { ...(config.provider ? { provider: config.provider } : {}), kind: "image" });
+    const refusal = variationsRefusal(gateway.getModelCapabilities(target.model, target.provider), gateway.listModels({ kind: "image" }), `${target.provider}/${target.model}`);
+    if (refusal) throw new ValidationError(refusal, { issues: [{ field: "model", message: refusal }] });
+    config.providerConfig = { ...config.providerConfig, operation: "variation" };
+  }
   const response = await gateway.generateImage(config, request, { signal: run.signal, onProgress: (u) => run.terminal.status(u) });
   run.terminal.done();
   return printSummary(run, gateway, config, response, v.out, Boolean(v.json));

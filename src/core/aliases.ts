@@ -7,11 +7,15 @@ export interface ResolvedModel {
   model: string;
 }
 
-/** A pattern rule: names matching `pattern` belong to `provider`; `model` rewrites the id when set. */
+/**
+ * A pattern rule: names matching `pattern` belong to `provider`; `model` rewrites the id when set, and
+ * `defaultModel` makes the name mean the provider's current default model of the requested kind.
+ */
 export interface AliasRule {
   pattern: RegExp;
   provider: string;
   model?: string | undefined;
+  defaultModel?: boolean | undefined;
 }
 
 export type UserAliases = Record<string, string | ResolvedModel>;
@@ -73,7 +77,9 @@ export function resolveModelWith(model: string | undefined, options: ResolveOpti
   }
 
   for (const rule of options.rules) {
-    if (rule.pattern.test(model)) return { provider: rule.provider, model: rule.model ?? model };
+    if (!rule.pattern.test(model)) continue;
+    if (rule.defaultModel) return resolveModelWith(undefined, { ...options, provider: rule.provider }, depth + 1);
+    return { provider: rule.provider, model: rule.model ?? model };
   }
   throw new ValidationError(
     `cannot tell which provider serves model ${JSON.stringify(model)}; set provider, or write it as "provider/model" (providers: ${[...known].sort().join(", ")})`,

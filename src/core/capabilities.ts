@@ -85,13 +85,42 @@ export interface SizeConstraints {
   minSide?: number;
   maxSide?: number;
   maxPixels?: number;
+  /** Widest allowed ratio of the long side to the short one (3: between 1:3 and 3:1). */
+  maxAspectRatio?: number;
+}
+
+/**
+ * Where a model stands with its provider. `deprecated`: still served, with a shutdown announced or
+ * expected; `retired`: no longer served (kept in the catalog so old code gets a clear message and the
+ * replacement instead of a provider 404).
+ */
+export type ModelStatus = "preview" | "ga" | "deprecated" | "retired";
+
+export const MODEL_STATUSES: readonly ModelStatus[] = ["preview", "ga", "deprecated", "retired"];
+
+/**
+ * A catalog entry's lifecycle facts. Dates are ISO days (`2026-09-24`, UTC). The effective status also
+ * depends on the clock: an entry whose `shutdownOn` has passed behaves as retired (see core/lifecycle.ts).
+ */
+export interface ModelLifecycle {
+  status: ModelStatus;
+  /** The day the provider announced the deprecation (or marked it deprecated). */
+  deprecatedOn?: string;
+  /** The day the provider stops (or stopped) serving it. */
+  shutdownOn?: string;
+  /** A model id of the same provider that takes its place. */
+  replacement?: string;
+  /** The day someone last checked these facts against `source`. */
+  verifiedOn: string;
+  /** The URL the facts came from; "(third party)" after it when no first-party source was found. */
+  source: string;
 }
 
 /**
  * A model's declared capabilities. It drives validation and coercion, `listModels()`, cost estimates
  * and the docs; adapters read it too instead of hard-coding per-model branches.
  */
-export interface ModelCapability {
+export interface ModelCapability extends Partial<ModelLifecycle> {
   provider: string;
   model: string;
   kind: MediaKind;
@@ -124,10 +153,18 @@ export interface ModelCapability {
   defaultDuration?: number;
   generateAudio?: boolean;
   price?: PriceBasis;
-  /** Set when the provider has retired the model; requests fail fast with this text. */
-  retired?: string;
+  /** Serves image variations (OpenAI's `/images/variations`: one input image, no prompt needed). */
+  variations?: boolean;
   /** Anything an adapter needs to know about the model (endpoint family, field names). Opaque to the core. */
   adapterHints?: Readonly<Record<string, unknown>>;
+}
+
+/** A built-in catalog entry: lifecycle facts are required (checked by test/core/catalog-schema.test.ts). */
+export type CatalogEntry = ModelCapability & ModelLifecycle;
+
+/** A provider's catalog: every entry gets `defaults` (status, verifiedOn, source) unless it sets its own. */
+export function catalog(defaults: ModelLifecycle, entries: readonly ModelCapability[]): readonly CatalogEntry[] {
+  return entries.map((entry) => ({ ...defaults, ...entry }));
 }
 
 /** A capability entry used for models not in the catalog: no validation, a warning instead. */

@@ -1,4 +1,5 @@
 import type { AliasRule, ResolvedModel, UserAliases } from "./aliases.js";
+import { type Clock, systemClock } from "./clock.js";
 import { StorageError } from "./errors.js";
 import { type LogLevel, type Logger, createLogger } from "./logger.js";
 import type { NetworkPolicy } from "./media/ssrf.js";
@@ -72,6 +73,8 @@ export interface GatewayOptions {
    * cached (memory; disk with `dir`), and used to check and map requests. `false` turns this off.
    */
   remoteSchemas?: RemoteSchemaCacheOptions | false | undefined;
+  /** Today, for model lifecycle (deprecated and retired models). Default: the system clock. */
+  now?: Clock | undefined;
 }
 
 export interface GatewayCore {
@@ -84,6 +87,7 @@ export interface GatewayCore {
   rules: readonly AliasRule[];
   knownProviders: readonly string[];
   defaults: Record<MediaKind, ResolvedModel>;
+  now: Clock;
   /** Per-gateway call counters for sequenced mock outcomes. */
   mockCounters: Map<string, number>;
   /** Gateway-wide mock mode (`options.mock`, else `TARASH_MOCK=1`). */
@@ -104,6 +108,7 @@ export function createCore(
     network: { allowPrivateNetwork: options.network?.allowPrivateNetwork, allowedHosts: options.network?.allowedHosts },
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     env,
+    now: options.now ?? systemClock,
     ...routing,
     mockCounters: new Map(),
     mock: options.mock ?? (env.TARASH_MOCK === "1" ? { enabled: true } : undefined),

@@ -1,5 +1,6 @@
 import { resolveModelWith, type ResolvedModel } from "./aliases.js";
 import type { ModelCapability } from "./capabilities.js";
+import { asOf } from "./lifecycle.js";
 import { estimateImageCost, estimateVideoCost } from "./cost.js";
 import { createCore, type GatewayCore, type GatewayOptions } from "./gateway-core.js";
 import { generateImageWith } from "./generate-image.js";
@@ -91,10 +92,12 @@ function buildGateway(core: GatewayCore, registry: Registry): Gateway {
     cancelVideo: (jobId, config) => cancelVideoWith(core, jobId, config),
     registerProvider: (definition) => registry.registerProvider(definition),
     registerModel: (capability) => registry.registerModel(capability),
-    listModels: (filter) => registry.listModels(filter),
+    // Entries carry their status as of the gateway's clock (a passed shutdown day reads "retired").
+    listModels: (filter) => registry.listModels(filter).map((m) => asOf(m, core.now())),
     getModelCapabilities(model, provider) {
       const resolved = resolve(model, { provider });
-      return registry.getModel(resolved.provider, resolved.model) ?? registry.getModel(resolved.provider, model);
+      const cap = registry.getModel(resolved.provider, resolved.model) ?? registry.getModel(resolved.provider, model);
+      return cap && asOf(cap, core.now());
     },
     validateRequest: validate as Gateway["validateRequest"],
     resolveModel: (model, options) => resolve(model, options),

@@ -16,6 +16,7 @@ import type {
   NormalizedImageRequest,
   NormalizedVideoRequest,
 } from "./types.js";
+import { checkLifecycle } from "./lifecycle.js";
 import { applyCapabilities, resolveNamedSize, type ValidationMode, zodToValidationError } from "./validate.js";
 
 const DEFAULT_MAX_RETRIES = 2;
@@ -101,8 +102,10 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
       mocked,
     };
   }
-  const { request: checked, warnings } = applyCapabilities(request, capability, mode, kind);
-  return { config, provider, model, capability, request: checked, warnings, mocked };
+  // A retired model is refused (strict) or swapped for its replacement (coerce) before anything is sent.
+  const life = checkLifecycle(capability, mode, core.now(), (id) => core.registry.getModel(provider, id));
+  const { request: checked, warnings } = applyCapabilities(request, life.capability, mode, kind);
+  return { config, provider, model: life.capability.model, capability: life.capability, request: checked, warnings: [...life.warnings, ...warnings], mocked };
 }
 
 export interface AttemptInput<R> {

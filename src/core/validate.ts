@@ -71,10 +71,8 @@ export function applyCapabilities<R extends AnyRequest>(
   mode: ValidationMode,
   kind: MediaKind,
 ): { request: R; warnings: string[] } {
+  // Lifecycle (retired / deprecated) is settled before this, by core/lifecycle.ts checkLifecycle.
   const label = `${cap.provider}/${cap.model}`;
-  if (cap.retired) {
-    throw new ValidationError(`${label} is no longer served: ${cap.retired}`, { issues: [{ field: "model", message: cap.retired }] });
-  }
   const req = { ...input } as Record<string, unknown>;
   const warnings: string[] = [];
   const issues: ValidationIssue[] = [];
@@ -234,6 +232,11 @@ function sizing(
       if (c.minSide !== undefined && Math.min(width, height) < c.minSide) violations.push(`each side must be at least ${c.minSide}`);
       if (c.maxSide !== undefined && Math.max(width, height) > c.maxSide) violations.push(`each side must be at most ${c.maxSide}`);
       if (c.maxPixels !== undefined && width * height > c.maxPixels) violations.push(`at most ${c.maxPixels} pixels`);
+      const long = Math.max(width, height);
+      const short = Math.min(width, height);
+      if (c.maxAspectRatio !== undefined && long > short * c.maxAspectRatio) {
+        violations.push(`the aspect ratio must be between 1:${c.maxAspectRatio} and ${c.maxAspectRatio}:1`);
+      }
       if (violations.length > 0) {
         if (mode === "strict") {
           issues.push({ field: "size", message: `${shown} is not supported by ${label}: ${violations.join(", ")}` });
@@ -251,6 +254,13 @@ function sizing(
       if (c.multipleOf) {
         width = roundTo(width, c.multipleOf);
         height = roundTo(height, c.multipleOf);
+      }
+      // Too elongated: shorten the long side to the widest ratio allowed (which only lowers pixels).
+      if (c.maxAspectRatio !== undefined) {
+        const step = c.multipleOf ?? 1;
+        const longest = (short: number) => Math.floor((short * c.maxAspectRatio!) / step) * step;
+        if (width > height * c.maxAspectRatio) width = longest(height);
+        else if (height > width * c.maxAspectRatio) height = longest(width);
       }
       const next = formatSize({ width, height });
       if (next !== size) {
@@ -282,6 +292,13 @@ function sizing(
       delete req.aspectRatio;
     } else if (!cap.sizeConstraints) {
       unsupported("aspectRatio");
+    } else if (cap.sizeConstraints.maxAspectRatio !== undefined) {
+      const max = cap.sizeConstraints.maxAspectRatio;
+      const r = parseRatio(ratio);
+      if (r !== undefined && (r > max || r < 1 / max)) {
+        const bounds = [`1:${max}`, `${max}:1`];
+        notAllowed("aspectRatio", ratio, [`between ${bounds[0]} and ${bounds[1]}`], r > max ? bounds[1] : bounds[0]);
+      }
     }
   }
 }

@@ -35,9 +35,13 @@ export const KNOWN_PROVIDER_IDS: readonly string[] = [
 
 /** Model-name patterns → provider, tried after exact catalog matches. */
 export const ALIAS_RULES: readonly AliasRule[] = [
+  // A bare family name means that provider's current default model (which moves as models retire).
+  { pattern: /^dall-e$/i, provider: "openai", defaultModel: true },
+  { pattern: /^(gemini|imagen)$/i, provider: "google", defaultModel: true },
+  { pattern: /^grok$/i, provider: "xai", defaultModel: true },
+  { pattern: /^flux$/i, provider: "bfl", defaultModel: true },
   { pattern: /^(dall-e|gpt-image|sora)/i, provider: "openai" },
-  // A bare family name means its flagship model, not a model literally called "flux" or "sd".
-  { pattern: /^flux$/i, provider: "bfl", model: "flux-pro-1.1" },
+  // A bare family name means its flagship model, not a model literally called "sd".
   { pattern: /^flux/i, provider: "bfl" },
   { pattern: /^core$/i, provider: "stability", model: "stable-image-core" },
   { pattern: /^ultra$/i, provider: "stability", model: "stable-image-ultra" },
@@ -52,8 +56,11 @@ export const ALIAS_RULES: readonly AliasRule[] = [
   { pattern: /^mock/i, provider: "mock" },
 ];
 
-/** What a config with no model at all runs. */
+/**
+ * What a config with no model at all runs. Both must be GA with no shutdown in sight
+ * (test/core/catalog-defaults.test.ts fails 60 days before a default's shutdown day).
+ */
 export const DEFAULT_MODELS: Record<MediaKind, ResolvedModel> = {
   image: { provider: "openai", model: "gpt-image-1" },
-  video: { provider: "openai", model: "sora-2" },
+  video: { provider: "google", model: "veo-3.1-generate-001" },
 };

@@ -253,6 +253,14 @@ export const ModelListSchema = z
           kind: z.enum(["image", "video"]),
           provider: z.string(),
           model: z.string(),
+          status: z.enum(["preview", "ga", "deprecated", "retired"]).meta({ description: "As of today: a passed shutdown day reads retired." }),
+          lifecycle: z.object({
+            deprecatedOn: z.iso.date().nullable(),
+            shutdownOn: z.iso.date().nullable(),
+            replacement: z.string().nullable().meta({ description: "A model id of the same provider." }),
+            verifiedOn: z.iso.date().nullable(),
+            source: z.string().nullable().meta({ description: "Where the facts came from." }),
+          }),
           capabilities: z.record(z.string(), z.unknown()),
           price: z.record(z.string(), z.unknown()).nullable(),
         })

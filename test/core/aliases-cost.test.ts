@@ -43,7 +43,7 @@ describe("resolveModel", () => {
     assert.deepEqual(gw.resolveModel("house"), { provider: "mock", model: "mock-image" });
   });
   it("gives the video default and rejects unknown names with the providers listed", () => {
-    assert.equal(gw.resolveModel(undefined, { kind: "video" }).provider, "openai");
+    assert.deepEqual(gw.resolveModel(undefined, { kind: "video" }), { provider: "google", model: "veo-3.1-generate-001" });
     assert.throws(() => gw.resolveModel("who-knows"), (e: unknown) => e instanceof ValidationError && /provider\/model/.test(e.message) && e.field === "model");
   });
 });

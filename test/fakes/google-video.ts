@@ -20,6 +20,7 @@ export const VEO_MODELS = new Map<string, { durations: number[]; resolutions: st
   ["veo-3.1-generate-preview", { durations: [4, 6, 8], resolutions: ["720p", "1080p", "4k"] }],
   ["veo-3.1-fast-generate-preview", { durations: [4, 6, 8], resolutions: ["720p", "1080p", "4k"] }],
   ["veo-3.1-generate-001", { durations: [4, 6, 8], resolutions: ["720p", "1080p", "4k"] }],
+  ["veo-3.1-fast-generate-001", { durations: [4, 6, 8], resolutions: ["720p", "1080p", "4k"] }],
 ]);
 
 /** A small valid-looking MP4 (an `ftyp` box, then padding). */

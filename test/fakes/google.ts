@@ -24,7 +24,14 @@ export const STORYBOARD_FRAMES: readonly Buffer[] = await Promise.all(
 export type Backend = "gemini" | "vertex" | "express";
 export type Spec = { [field: string]: Spec | true };
 
-const GEMINI_MODELS = new Set(["gemini-2.5-flash-image", "gemini-3-pro-image-preview", "gemini-3.1-flash-image-preview", "gemini-experimental-image"]);
+const GEMINI_MODELS = new Set([
+  "gemini-2.5-flash-image",
+  "gemini-3-pro-image",
+  "gemini-3.1-flash-image",
+  "gemini-3-pro-image-preview",
+  "gemini-3.1-flash-image-preview",
+  "gemini-experimental-image",
+]);
 const IMAGEN_MODELS = new Set(["imagen-4.0-generate-001", "imagen-4.0-ultra-generate-001", "imagen-4.0-fast-generate-001"]);
 const RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:4", "4:1", "1:8", "8:1"];
 const IMAGEN_RATIOS = ["1:1", "3:4", "4:3", "9:16", "16:9"];
@@ -170,7 +177,7 @@ let responseCounter = 0;
 
 function imageTokens(model: string, size: unknown): number {
   if (model === "gemini-2.5-flash-image") return 1290;
-  if (model === "gemini-3-pro-image-preview") return size === "4K" ? 2000 : 1120;
+  if (model.startsWith("gemini-3-pro-image")) return size === "4K" ? 2000 : 1120;
   return size === "4K" ? 2520 : size === "2K" ? 1680 : size === "512" ? 747 : 1120;
 }
 
@@ -207,7 +214,7 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   }
   const size = get(imageConfig, "imageSize");
   // 512 (0.5K) is a tier of 3.1 Flash Image only.
-  const sizes = model === "gemini-3.1-flash-image-preview" ? ["512", "1K", "2K", "4K"] : ["1K", "2K", "4K"];
+  const sizes = model.startsWith("gemini-3.1-flash-image") ? ["512", "1K", "2K", "4K"] : ["1K", "2K", "4K"];
   if (size !== undefined && !sizes.includes(String(size))) {
     return badRequest(`* GenerateContentRequest.generation_config.image_config.image_size: Unsupported image size ${String(size)}`, "generation_config.image_config.image_size");
   }

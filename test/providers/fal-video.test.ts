@@ -1,3 +1,4 @@
+import { SERVED_ON } from "../helpers/served-on.js";
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import {
@@ -16,7 +17,7 @@ import { startFalVideoFake } from "../fakes/fal-video.js";
 const lines: string[] = [];
 const sink = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push(`${level} ${msg} ${JSON.stringify(fields)}`);
 const logger: Logger = { debug: sink("debug"), info: sink("info"), warn: sink("warn"), error: sink("error") };
-const gateway = () => createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logger, logLevel: "debug" });
+const gateway = () => createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logger, logLevel: "debug" });
 const gw = gateway();
 
 const FIRST = "https://example.com/first.png";
@@ -106,10 +107,10 @@ describe("fal video (queue API)", () => {
       assert.deepEqual(updates[3]!.logs, ["Loading model", "Generating: step 4/4"]);
     });
 
-    it("a config naming only the provider uses fal-ai/veo3 (its \"8s\" default and audio-on price)", async () => {
+    it("a config naming only the provider uses fal-ai/veo3.1 (its \"8s\" default and audio-on price)", async () => {
       const res = await gw.generateVideo(cfg(), { prompt: "a kite" });
-      assert.equal(res.model, "fal-ai/veo3");
-      assert.deepEqual(submits("fal-ai/veo3")[0]!.json, { prompt: "a kite" });
+      assert.equal(res.model, "fal-ai/veo3.1");
+      assert.deepEqual(submits("fal-ai/veo3.1")[0]!.json, { prompt: "a kite" });
       assert.equal(res.video.durationSeconds, 8);
       assert.equal(res.cost?.amountUsd, 3.2);
     });
@@ -384,7 +385,7 @@ describe("fal video (queue API)", () => {
       const job = lastJob();
       assert.equal(submitted.providerJobId, `fal-ai/veo3.1/image-to-video|${job.id}`);
       assert.deepEqual(job.input, { prompt: "resume me", duration: "4s", image_url: FIRST });
-      const other = createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent" });
+      const other = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, logLevel: "silent" });
       const seen: [string, number | undefined, string | undefined][] = [];
       for (let i = 0; i < 10; i++) {
         const s = await other.getVideoStatus(submitted.jobId, conf());
@@ -411,7 +412,7 @@ describe("fal video (queue API)", () => {
       fake.steps = "hang";
       const submitted = await gw.submitVideo(cfg("fal-ai/kling-video/v2.1/master/text-to-video"), { prompt: "cancel me" });
       const job = lastJob();
-      const other = createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent" });
+      const other = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, logLevel: "silent" });
       assert.equal((await other.getVideoStatus(submitted.jobId, conf())).status, "processing");
       await other.cancelVideo(submitted.jobId, conf());
       assert.equal(job.cancelled, true);
@@ -421,7 +422,7 @@ describe("fal video (queue API)", () => {
     it("a moderated job read through getVideoStatus reports failed with the typed error", async () => {
       fake.steps = [{ status: "COMPLETED" }];
       const submitted = await gw.submitVideo(cfg("fal-ai/veo3"), { prompt: "policy breaker" });
-      const s = await createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent" }).getVideoStatus(submitted.jobId, conf());
+      const s = await createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, logLevel: "silent" }).getVideoStatus(submitted.jobId, conf());
       assert.equal(s.status, "failed");
       assert.equal(s.error?.type, "ContentModerationError");
       assert.equal(JSON.stringify(s).includes(FAL_KEY), false);

@@ -14,7 +14,7 @@ const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { base
  * The catalog's Gemini image entries, read from the catalog itself so the wire tests run against the
  * same declarations users get (whichever Gemini ids are currently served).
  */
-const served = (m: ModelCapability) => !m.retired && (m as { status?: string }).status !== "retired";
+const served = (m: ModelCapability) => m.status !== "retired";
 const geminiImageModels = () => gw.listModels({ provider: "google", kind: "image" }).filter((m) => m.adapterHints?.family === "gemini" && served(m));
 
 // The fake serves `gemini-experimental-image`; give it the declarations of a catalog Gemini entry.

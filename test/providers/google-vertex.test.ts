@@ -1,3 +1,4 @@
+import { SERVED_ON } from "../helpers/served-on.js";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { AuthenticationError, ContentModerationError, ValidationError, createGateway, type ImageGenerationConfig } from "../../src/index.js";
@@ -6,7 +7,7 @@ import { GOOGLE_FAKE_KEY, GOOGLE_FAKE_TOKEN, startGoogleFake } from "../fakes/go
 
 type Json = Record<string, unknown>;
 
-const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
+const gw = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 const VERTEX_PATH = "/v1/projects/my-proj/locations/us-central1/publishers/google/models";
 
 let fake: FakeServer;
@@ -59,7 +60,7 @@ describe("google on Vertex AI: generateContent", () => {
 
   it("builds each real host: Gemini API, regional, global, multi-region and express Vertex", async () => {
     const urls: string[] = [];
-    const g = createGateway({
+    const g = createGateway({ now: SERVED_ON,
       logLevel: "silent",
       env: {},
       fetch: (input, init) => {
@@ -76,7 +77,7 @@ describe("google on Vertex AI: generateContent", () => {
     await run({ project: "p1", location: "eu" });
     await run({ vertex: true });
     await run({ project: "p1", location: "us-central1", apiVersion: "v1beta1" }).catch(() => undefined);
-    const m = "gemini-2.5-flash-image:generateContent";
+    const m = "gemini-3.1-flash-image:generateContent";
     assert.deepEqual(urls, [
       `https://generativelanguage.googleapis.com/v1beta/models/${m}`,
       `https://aiplatform.googleapis.com/v1/projects/p1/locations/global/publishers/google/models/${m}`,
@@ -91,7 +92,7 @@ describe("google on Vertex AI: generateContent", () => {
     const token = "ya29.expired-token-abcdefghijkl";
     const lines: string[] = [];
     const sink = (...args: unknown[]) => void lines.push(JSON.stringify(args));
-    const g = createGateway({ logger: { debug: sink, info: sink, warn: sink, error: sink }, env: {} });
+    const g = createGateway({ now: SERVED_ON, logger: { debug: sink, info: sink, warn: sink, error: sink }, env: {} });
     await assert.rejects(g.generateImage(vertex({}, { accessToken: token }), { prompt: "x" }), (e: unknown) => {
       assert.ok(e instanceof AuthenticationError);
       assert.equal(e.statusCode, 401);

@@ -1,3 +1,4 @@
+import { SERVED_ON } from "../helpers/served-on.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,7 +25,7 @@ import { type GoogleVideoFake, SMALL_MP4, startGoogleVideoFake } from "../fakes/
 type Json = Record<string, unknown>;
 type Body = { instances: Json[]; parameters: Json } & Json;
 
-const opts = { network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} } as const;
+const opts = { now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} } as const;
 const gw = createGateway(opts);
 const VERTEX = "/v1/projects/my-proj/locations/us-central1/publishers/google/models";
 const PNG_DATA_URL = `data:image/png;base64,${PNG_BASE64}`;
@@ -163,10 +164,10 @@ describe("google Veo (Gemini API): request on the wire and result", () => {
     assert.deepEqual(lastBody().parameters, {});
   });
 
-  it("defaults to veo-3.0-generate-001 when the config names only the provider", async () => {
+  it("defaults to veo-3.1-generate-001 (GA) when the config names only the provider", async () => {
     const res = await gw.generateVideo({ provider: "google", apiKey: GOOGLE_FAKE_KEY, baseUrl: fake.url, pollIntervalMs: 1 }, { prompt: "default" });
-    assert.equal(res.model, "veo-3.0-generate-001");
-    assert.equal(lastSubmit().path, "/v1beta/models/veo-3.0-generate-001:predictLongRunning");
+    assert.equal(res.model, "veo-3.1-generate-001");
+    assert.equal(lastSubmit().path, "/v1beta/models/veo-3.1-generate-001:predictLongRunning");
   });
 });
 

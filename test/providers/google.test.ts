@@ -1,3 +1,4 @@
+import { SERVED_ON } from "../helpers/served-on.js";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
@@ -23,7 +24,7 @@ type Body = Record<string, unknown> & {
 };
 
 const GEN = "/v1beta/models/:action";
-const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
+const gw = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 
 let fake: FakeServer;
 before(async () => {
@@ -246,14 +247,14 @@ describe("google (Gemini API) image: response normalisation", () => {
     assert.ok(res.warnings.length > 0);
   });
 
-  it("uses gemini-2.5-flash-image when a config names only the provider", async () => {
+  it("uses gemini-3.1-flash-image (GA) when a config names only the provider", async () => {
     const res = await gw.generateImage({ provider: "google", apiKey: GOOGLE_FAKE_KEY, baseUrl: fake.url }, { prompt: "x" });
-    assert.equal(res.model, "gemini-2.5-flash-image");
-    assert.equal(fake.requests.at(-1)!.path, "/v1beta/models/gemini-2.5-flash-image:generateContent");
+    assert.equal(res.model, "gemini-3.1-flash-image");
+    assert.equal(fake.requests.at(-1)!.path, "/v1beta/models/gemini-3.1-flash-image:generateContent");
   });
 
   it("fails fast on retired ids with the catalog's text", async () => {
-    await assert.rejects(gw.generateImage(cfg({ model: "gemini-2.5-flash-image-preview" }), { prompt: "x" }), (e: unknown) => e instanceof ValidationError && /gemini-2\.5-flash-image/.test(e.message));
+    await assert.rejects(gw.generateImage(cfg({ model: "gemini-2.5-flash-image-preview" }), { prompt: "x" }), (e: unknown) => e instanceof ValidationError && /gemini-3\.1-flash-image/.test(e.message));
   });
 });
 
@@ -285,7 +286,7 @@ describe("google (Gemini API) image: errors, keys, retries, cancellation, fallba
 
   it("reads GEMINI_API_KEY, then GOOGLE_API_KEY, from the environment", async () => {
     for (const env of [{ GEMINI_API_KEY: GOOGLE_FAKE_KEY }, { GOOGLE_API_KEY: GOOGLE_FAKE_KEY }]) {
-      const g = createGateway({ logLevel: "silent", env });
+      const g = createGateway({ now: SERVED_ON, logLevel: "silent", env });
       const res = await g.generateImage({ provider: "google", baseUrl: fake.url }, { prompt: "x" });
       assert.equal(res.images.length, 1);
       assert.equal(fake.requests.at(-1)!.headers["x-goog-api-key"], GOOGLE_FAKE_KEY);
@@ -392,7 +393,7 @@ describe("google (Gemini API) image: errors, keys, retries, cancellation, fallba
   it("keeps the key out of log lines", async () => {
     const lines: string[] = [];
     const sink = (...args: unknown[]) => void lines.push(JSON.stringify(args));
-    const g = createGateway({ logger: { debug: sink, info: sink, warn: sink, error: sink }, env: {} });
+    const g = createGateway({ now: SERVED_ON, logger: { debug: sink, info: sink, warn: sink, error: sink }, env: {} });
     await g.generateImage(cfg(), { prompt: "x" });
     await assert.rejects(g.generateImage(cfg({ apiKey: "AIzaSy-another-bad-key-123" }), { prompt: "x" }));
     assert.ok(lines.length > 0);

@@ -1,3 +1,4 @@
+import { SERVED_ON } from "../helpers/served-on.js";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -32,7 +33,7 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
   return process.memoryUsage();
 }
 const gateway = (extra: Parameters<typeof createGateway>[0] = {}) =>
-  createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {}, ...extra });
+  createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {}, ...extra });
 const gw = gateway();
 
 let fake: SoraFake;

@@ -1,3 +1,4 @@
+import { SERVED_ON } from "../helpers/served-on.js";
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import {
@@ -17,7 +18,7 @@ import { BLOCKED_WORD, openAIError, startOpenAIFake } from "../fakes/openai.js";
 import { XAI_KEY, startXaiFake } from "../fakes/xai.js";
 
 const KEY = "test-key-1234567890";
-const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
+const gw = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 
 let fake: FakeServer;
 const cfg = (model: string, extra: Record<string, unknown> = {}) => ({ provider: "openai", model, apiKey: KEY, baseUrl: fake.url, ...extra });
@@ -260,7 +261,7 @@ describe("openai images", () => {
   it("wrong key → AuthenticationError with OpenAI's message; the key is in no error, rawResponse or log line", async () => {
     const lines: string[] = [];
     const sink = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push(`${level} ${msg} ${JSON.stringify(fields)}`);
-    const logged = createGateway({
+    const logged = createGateway({ now: SERVED_ON,
       network: { allowPrivateNetwork: true },
       retry: { baseDelayMs: 1, maxDelayMs: 5 },
       logger: { debug: sink("debug"), info: sink("info"), warn: sink("warn"), error: sink("error") },
@@ -381,8 +382,7 @@ describe("openai images", () => {
   });
 
   it("estimates cost from the catalog before a call", () => {
-    assert.equal(estimateCost({ model: "dall-e-3" }, { prompt: "x", quality: "hd", size: "1024x1792", n: 2 })?.amountUsd, 0.24);
-    // OpenAI's table: quality auto is priced as high (the most it can cost), 1024x1024 → $0.167, plus one prompt token at $5/M.
+    assert.equal(gw.estimateCost({ model: "dall-e-3" }, { prompt: "x", quality: "hd", size: "1024x1792", n: 2 })?.amountUsd, 0.24);
     assert.equal(estimateCost({ model: "gpt-image-1" }, { prompt: "x" })?.amountUsd, 0.167005);
   });
 

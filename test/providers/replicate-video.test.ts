@@ -82,10 +82,10 @@ describe("replicate video: request on the wire per model family", () => {
     assert.equal(res.cost, undefined);
   });
 
-  it("uses google/veo-3 when only the provider is named", async () => {
+  it("uses google/veo-3.1 when only the provider is named", async () => {
     const res = await gw.generateVideo({ provider: "replicate", apiKey: FAKE_TOKEN, baseUrl: fake.baseUrl, pollIntervalMs: 1 }, { prompt: "x" });
-    assert.equal(res.model, "google/veo-3");
-    assert.equal(lastCreate().path, "/v1/models/google/veo-3/predictions");
+    assert.equal(res.model, "google/veo-3.1");
+    assert.equal(lastCreate().path, "/v1/models/google/veo-3.1/predictions");
     assert.equal(res.video.durationSeconds, 8, "the model's default length when none was asked for");
   });
 

@@ -156,26 +156,16 @@ describe("runway video", () => {
       assert.equal(res.model, "gen4_turbo");
     });
 
-    it("gen3a_turbo maps 5:3 → 1280:768 and may send a last frame alone", async () => {
-      await gateway().generateVideo(cfg("gen3a_turbo"), { prompt: "end here", imageList: [{ image: LAST, type: "last_frame" }], aspectRatio: "5:3" });
-      assert.deepEqual(lastBody("image_to_video"), {
-        model: "gen3a_turbo",
-        promptText: "end here",
-        promptImage: [{ uri: LAST, position: "last" }],
-        ratio: "1280:768",
-        duration: 5,
-      });
+    it("gen3a_turbo and gen4_aleph (dropped from Runway's SDK) are refused with their replacement before anything is sent", async () => {
+      const before = fake.server.requests.length;
+      for (const [model, replacement] of [["gen3a_turbo", "gen4_turbo"], ["gen4_aleph", "aleph2"]] as const) {
+        const err = await gateway().generateVideo(cfg(model), { prompt: "x", imageList: [{ image: FIRST, type: "first_frame" }] }).catch((e: unknown) => e);
+        assert.ok(err instanceof ValidationError && err.field === "model" && err.message.includes(`runway/${replacement}`), String(err));
+      }
+      assert.equal(fake.server.requests.length, before);
     });
 
-    it("request.video → video_to_video: gen4_aleph videoUri + references, aleph2 videoUri + keyframes + targetAspectRatio", async () => {
-      await gateway().generateVideo(cfg("gen4_aleph"), { prompt: "make it snow", video: CLIP, imageList: [{ image: FIRST, type: "reference" }], seed: 7 });
-      assert.deepEqual(lastBody("video_to_video"), {
-        model: "gen4_aleph",
-        promptText: "make it snow",
-        videoUri: CLIP,
-        references: [{ type: "image", uri: FIRST }],
-        seed: 7,
-      });
+    it("request.video → video_to_video: aleph2 videoUri + keyframes + targetAspectRatio", async () => {
       await gateway().generateVideo(cfg("aleph2"), {
         prompt: "night time",
         video: CLIP,

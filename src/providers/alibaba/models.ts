@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /**
  * DashScope serves image models on two protocols: the older async task API (`text2image/image-synthesis`,
@@ -53,7 +53,7 @@ const qwenImage = (model: string, displayName: string): ModelCapability => ({
   adapterHints: hints({ endpoint: "multimodal" }),
 });
 
-export const ALIBABA_MODELS: readonly ModelCapability[] = [
+export const ALIBABA_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-11-22", source: "https://www.alibabacloud.com/help/en/model-studio/text-to-image" }, [
   wanAsync("wan2.2-t2i-flash", "Wan 2.2 text-to-image Flash"),
   wanAsync("wan2.2-t2i-plus", "Wan 2.2 text-to-image Plus"),
   wanAsync("wanx2.1-t2i-turbo", "Wan 2.1 text-to-image Turbo", 0.025),
@@ -61,6 +61,7 @@ export const ALIBABA_MODELS: readonly ModelCapability[] = [
   {
     provider: "alibaba",
     model: "wan2.5-t2i-preview",
+    status: "preview",
     kind: "image",
     displayName: "Wan 2.5 text-to-image (preview)",
     // Total pixels 768×768–1440×1440 with ratios from 1:4 to 4:1 (e.g. 768×2700 works).
@@ -151,4 +152,4 @@ export const ALIBABA_MODELS: readonly ModelCapability[] = [
     enhancePrompt: true,
     adapterHints: hints({ endpoint: "multimodal", defaultPixels: 1024 * 1024 }),
   },
-];
+]);

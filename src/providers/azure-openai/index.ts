@@ -7,6 +7,7 @@ export const azureOpenAIProvider: ProviderDefinition = {
   displayName: "Azure OpenAI",
   envKeys: ["AZURE_OPENAI_API_KEY"],
   models: [...AZURE_OPENAI_IMAGE_MODELS, ...AZURE_OPENAI_VIDEO_MODELS],
-  defaultModels: { image: "gpt-image-1", video: "sora-2" },
+  // No video default: Sora 2 follows OpenAI's shutdown (deprecated here) and Sora 1 is a preview.
+  defaultModels: { image: "gpt-image-1" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

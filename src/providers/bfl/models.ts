@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /** How the adapter maps one model's inputs; opaque to the core. */
 export interface BflHints {
@@ -50,7 +50,7 @@ const kontext = (id: string, name: string, usd: number) =>
  * Prices: bfl.ai/pricing (1 credit = $0.01). FLUX.2 bills by megapixel; the figure here is the first
  * megapixel, and the `cost` BFL returns at submit replaces the estimate when present.
  */
-export const BFL_MODELS: readonly ModelCapability[] = [
+export const BFL_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-11-22", source: "https://docs.bfl.ai" }, [
   flux1("flux-pro-1.1", "FLUX1.1 [pro]", 0.04),
   model(
     "flux-pro-1.1-ultra",
@@ -75,4 +75,4 @@ export const BFL_MODELS: readonly ModelCapability[] = [
   flux2("flux-2-flex", "FLUX.2 [flex]", 0.05, 8),
   flux2("flux-2-klein-4b", "FLUX.2 [klein] 4B", 0.014, 4),
   flux2("flux-2-klein-9b", "FLUX.2 [klein] 9B", 0.015, 4),
-];
+]);

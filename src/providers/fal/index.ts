@@ -9,6 +9,6 @@ export const falProvider: ProviderDefinition = {
   envKeys: ["FAL_KEY"],
   defaultBaseUrl: "https://queue.fal.run",
   models: [...FAL_IMAGE_MODELS, ...FAL_VIDEO_MODELS],
-  defaultModels: { image: "fal-ai/flux/dev", video: "fal-ai/veo3" },
+  defaultModels: { image: "fal-ai/flux/dev", video: "fal-ai/veo3.1" },
   load: () => import("./adapter.js").then((m) => m.falAdapter),
 };

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /** How the fal image adapter maps a request onto one model's input schema (`adapterHints`). */
 export interface FalImageHints {
@@ -13,7 +13,7 @@ export interface FalImageHints {
   /** Takes `safety_tolerance` ("1"–"6"). */
   safetyTolerance?: boolean;
   /** The model's name for prompt upsampling. */
-  enhancePromptField?: "enhance_prompt" | "expand_prompt";
+  enhancePromptField?: "enhance_prompt" | "expand_prompt" | "enable_prompt_expansion";
   /** `quality` is sent as this field, upper-cased (Ideogram's TURBO/BALANCED/QUALITY). */
   qualityField?: "rendering_speed";
   /** `style` values are sent upper-cased (Ideogram). */
@@ -59,11 +59,15 @@ const RECRAFT_STYLES = [
   "vector_illustration/linocut",
 ] as const;
 
+/** fal's endpoint registry (input types per endpoint id), read in the 2026-12 catalog audit. */
+export const FAL_ENDPOINT_TYPES = "https://github.com/fal-ai/fal-js/blob/381105e/libs/client/src/types/endpoints.ts";
+
 /**
- * The fal image catalog. Ids and fields follow fal's model pages (fal.ai/models/<id>/llms.txt);
- * prices are fal list prices (per image, or per started megapixel of output).
+ * The fal image catalog. Ids and fields follow fal's model pages (fal.ai/models/<id>/llms.txt) and the
+ * fal-js endpoint types; prices are fal list prices (per image, or per started megapixel of output).
+ * Entries without a price have no list price in our sources (no estimate beats a wrong one).
  */
-export const FAL_IMAGE_MODELS: readonly ModelCapability[] = [
+export const FAL_IMAGE_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: FAL_ENDPOINT_TYPES }, [
   {
     provider: "fal",
     model: "fal-ai/flux/schnell",
@@ -111,7 +115,9 @@ export const FAL_IMAGE_MODELS: readonly ModelCapability[] = [
     provider: "fal",
     model: "fal-ai/flux-pro/v1.1-ultra",
     kind: "image",
-    displayName: "FLUX1.1 [pro] ultra (up to 4 MP)",
+    // Raw mode (FLUX1.1 [pro] raw: less processed, more natural images) is this endpoint's `raw: true`
+    // input, sent with `extraParams: { raw: true }`.
+    displayName: "FLUX1.1 [pro] ultra (up to 4 MP; raw mode via extraParams.raw)",
     aspectRatios: FLUX_ULTRA_RATIOS,
     outputFormats: ["jpeg", "png"],
     maxN: 4,
@@ -142,6 +148,36 @@ export const FAL_IMAGE_MODELS: readonly ModelCapability[] = [
     seed: true,
     // $0.03 for the first megapixel and $0.015 for each further one; estimated as $0.03 per megapixel.
     price: { unit: "megapixel", usd: 0.03 },
+    adapterHints: hints({ sizing: "image_size", numImages: false, safetyChecker: true, safetyTolerance: true }),
+  },
+  {
+    provider: "fal",
+    model: "fal-ai/flux-2",
+    kind: "image",
+    displayName: "FLUX.2 [dev]",
+    // The seed gateway's name for it; fal's endpoint id has no `/dev`.
+    aliases: ["fal-ai/flux-2/dev"],
+    // "The width and height must be between 512 and 2048 pixels" (Flux2Input.image_size).
+    sizeConstraints: { multipleOf: 16, minSide: 512, maxSide: 2048 },
+    outputFormats: ["png", "jpeg", "webp"],
+    maxN: 4,
+    seed: true,
+    enhancePrompt: true,
+    adapterHints: hints({ sizing: "image_size", numImages: true, safetyChecker: true, enhancePromptField: "enable_prompt_expansion" }),
+  },
+  {
+    provider: "fal",
+    model: "fal-ai/flux-2-flex",
+    kind: "image",
+    displayName: "FLUX.2 [flex]",
+    // The seed gateway called it `fal-ai/flux-2/flex`, an id fal does not serve (third-party reports of a 404).
+    aliases: ["fal-ai/flux-2/flex"],
+    sizeConstraints: { multipleOf: 16, minSide: 256, maxSide: 2048 },
+    outputFormats: ["jpeg", "png"],
+    // Flux2FlexInput has no num_images: one image per call.
+    maxN: 4,
+    maxNPerCall: 1,
+    seed: true,
     adapterHints: hints({ sizing: "image_size", numImages: false, safetyChecker: true, safetyTolerance: true }),
   },
   {
@@ -197,6 +233,18 @@ export const FAL_IMAGE_MODELS: readonly ModelCapability[] = [
   },
   {
     provider: "fal",
+    model: "fal-ai/z-image/turbo/image-to-image",
+    kind: "image",
+    displayName: "Z-Image Turbo edit (image to image)",
+    sizeConstraints: { multipleOf: 16, minSide: 256, maxSide: 2048 },
+    outputFormats: ["png", "jpeg", "webp"],
+    maxN: 4,
+    seed: true,
+    inputs: { maxImages: 1, imageTypes: ["reference", "asset"], requiresImage: true },
+    adapterHints: hints({ sizing: "image_size", numImages: true, imageField: "image_url", safetyChecker: true }),
+  },
+  {
+    provider: "fal",
     model: "fal-ai/nano-banana",
     kind: "image",
     displayName: "Nano Banana (Gemini 2.5 Flash Image)",
@@ -218,4 +266,4 @@ export const FAL_IMAGE_MODELS: readonly ModelCapability[] = [
     price: { unit: "image", usd: 0.039 },
     adapterHints: hints({ sizing: "aspect_ratio", numImages: true, imageField: "image_urls" }),
   },
-];
+]);

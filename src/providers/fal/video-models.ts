@@ -1,4 +1,5 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, type ModelLifecycle, catalog } from "../../core/capabilities.js";
+import { FAL_ENDPOINT_TYPES } from "./models.js";
 import type { ImageInputType } from "../../core/types.js";
 
 /**
@@ -176,10 +177,21 @@ const WAN25_I2V: FalVideoHints = { ...WAN25_COMMON, images: { first_frame: "imag
  * fal's model pages where we have them; models without a confirmed price carry none (no estimate
  * beats a wrong one).
  */
-export const FAL_VIDEO_MODELS: readonly ModelCapability[] = [
-  video("fal-ai/veo3", "Veo 3 (text to video)", { ...veoBase(["720p", "1080p"]), price: VEO3_PRICE, adapterHints: hints(VEO_T2V) }),
-  video("fal-ai/veo3/fast", "Veo 3 Fast (text to video)", { ...veoBase(["720p", "1080p"]), adapterHints: hints(VEO_T2V) }),
+/**
+ * fal-js commit 381105e (2026-08-02) removed the Veo 3.0, Veo 2 and Sora 2 endpoints from fal's registry;
+ * upstream, Google retired Veo 3.0 and Veo 2 on 2026-06-30 and OpenAI shut Sora down on 2026-09-24. fal's
+ * own live status was not confirmed, so the shutdown day is the upstream one.
+ */
+const FAL_REMOVED = "https://github.com/fal-ai/fal-js/commit/381105e (endpoints removed from fal's registry)";
+const retired = (shutdownOn: string, replacement: string): Partial<ModelLifecycle> => ({ status: "retired", shutdownOn, replacement, source: FAL_REMOVED });
+const VEO3_GONE = "2026-06-30";
+const SORA_GONE = "2026-09-24";
+
+export const FAL_VIDEO_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: FAL_ENDPOINT_TYPES }, [
+  video("fal-ai/veo3", "Veo 3 (text to video)", { ...veoBase(["720p", "1080p"]), price: VEO3_PRICE, adapterHints: hints(VEO_T2V), ...retired(VEO3_GONE, "fal-ai/veo3.1") }),
+  video("fal-ai/veo3/fast", "Veo 3 Fast (text to video)", { ...veoBase(["720p", "1080p"]), adapterHints: hints(VEO_T2V), ...retired(VEO3_GONE, "fal-ai/veo3.1/fast") }),
   video("fal-ai/veo3/image-to-video", "Veo 3 (image to video)", {
+    ...retired(VEO3_GONE, "fal-ai/veo3.1/image-to-video"),
     // This endpoint takes no negative prompt or seed.
     ...veoBase(["720p", "1080p"]),
     seed: false,
@@ -224,8 +236,16 @@ export const FAL_VIDEO_MODELS: readonly ModelCapability[] = [
     inputs: { maxImages: 0, video: true },
     adapterHints: hints(VEO31_EXTEND),
   }),
-  video("fal-ai/sora-2/text-to-video", "Sora 2 (text to video)", { ...soraBase, adapterHints: hints(SORA_T2V) }),
-  video("fal-ai/sora-2/image-to-video", "Sora 2 (image to video)", { ...soraBase, inputs: FIRST_FRAME, adapterHints: hints(SORA_I2V) }),
+  video("fal-ai/veo3/fast/image-to-video", "Veo 3 Fast (image to video)", { ...retired(VEO3_GONE, "fal-ai/veo3.1/fast/image-to-video") }),
+  video("fal-ai/veo2", "Veo 2 (text to video)", { ...retired(VEO3_GONE, "fal-ai/veo3.1") }),
+  video("fal-ai/veo2/image-to-video", "Veo 2 (image to video)", { ...retired(VEO3_GONE, "fal-ai/veo3.1/image-to-video") }),
+  video("fal-ai/sora-2/text-to-video", "Sora 2 (text to video)", { ...soraBase, adapterHints: hints(SORA_T2V), ...retired(SORA_GONE, "fal-ai/veo3.1") }),
+  video("fal-ai/sora-2/image-to-video", "Sora 2 (image to video)", {
+    ...soraBase,
+    inputs: FIRST_FRAME,
+    adapterHints: hints(SORA_I2V),
+    ...retired(SORA_GONE, "fal-ai/veo3.1/image-to-video"),
+  }),
   video("fal-ai/kling-video/v2.1/master/text-to-video", "Kling 2.1 Master (text to video)", { ...klingBase(0.28, true), adapterHints: hints(KLING_T2V) }),
   video("fal-ai/kling-video/v2.1/master/image-to-video", "Kling 2.1 Master (image to video)", {
     ...klingBase(0.28, false),
@@ -324,7 +344,7 @@ export const FAL_VIDEO_MODELS: readonly ModelCapability[] = [
     inputs: FIRST_FRAME,
     adapterHints: hints(WAN25_I2V),
   }),
-];
+]);
 
 export function videoCatalogEntry(model: string): ModelCapability | undefined {
   return FAL_VIDEO_MODELS.find((m) => m.model === model);

@@ -9,6 +9,6 @@ export const googleProvider: ProviderDefinition = {
   envKeys: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
   defaultBaseUrl: GEMINI_DEFAULT_BASE_URL,
   models: [...GOOGLE_MODELS, ...VEO_MODELS],
-  defaultModels: { image: "gemini-2.5-flash-image", video: "veo-3.0-generate-001" },
+  defaultModels: { image: "gemini-3.1-flash-image", video: "veo-3.1-generate-001" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

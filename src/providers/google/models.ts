@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /**
  * Google's image catalog. Prices are Google's list prices when the entry was written
@@ -40,7 +40,53 @@ const GEMINI_3_IMAGE_INPUT = { kind: "fixed", tokens: 1120 } as const;
 const IMAGEN_SHUTDOWN_ON_GEMINI_API =
   "Google shut Imagen down on the Gemini API (ai.google.dev/gemini-api/docs/imagen); it is served on Vertex AI only";
 
-export const GOOGLE_MODELS: readonly ModelCapability[] = [
+/** Gemini API shutdown table (ai.google.dev/gemini-api/docs/deprecations), read in the 2026-12 catalog audit. */
+const GEMINI_DEPRECATIONS = "https://ai.google.dev/gemini-api/docs/deprecations";
+/** "All Imagen models ... shut down as early as August 17, 2026 ... both the Gemini Developer API and ... Vertex AI". */
+const IMAGEN_MIGRATION = "https://firebase.google.com/docs/ai-logic/imagen-models-migration";
+
+/** Gemini 3 Pro Image: GA since 2026-05-28 (the preview id shut down on 2026-06-25). */
+const GEMINI_3_PRO_IMAGE: Omit<ModelCapability, "provider" | "model"> = {
+  kind: "image",
+  aspectRatios: GEMINI_RATIOS,
+  resolutions: ["1K", "2K", "4K"],
+  ...GEMINI_N,
+  inputs: GEMINI_INPUTS(14),
+  seed: true,
+  responseModalities: true,
+  // $120 per million image tokens: 1K and 2K images are 1120 tokens, 4K images 2000.
+  price: { unit: "token", outputUsdPerMillion: 120, inputUsdPerMillion: 2, tokensPerImage: { "1K": 1120, "2K": 1120, "4K": 2000 }, inputImageTokens: GEMINI_3_IMAGE_INPUT, ...GEMINI_PRICING },
+  adapterHints: { family: "gemini", imageSize: true },
+};
+
+/** Gemini 3.1 Flash Image (Nano Banana 2): GA since 2026-05-28 (the preview id shut down on 2026-06-25). */
+const GEMINI_31_FLASH_IMAGE: Omit<ModelCapability, "provider" | "model"> = {
+  kind: "image",
+  aspectRatios: [...GEMINI_RATIOS, "1:4", "4:1", "1:8", "8:1"],
+  resolutions: ["1K", "2K", "4K"],
+  ...GEMINI_N,
+  inputs: GEMINI_INPUTS(14),
+  seed: true,
+  responseModalities: true,
+  // $60 per million image tokens: 1K = 1120, 2K = 1680, 4K = 2520 tokens.
+  price: { unit: "token", outputUsdPerMillion: 60, inputUsdPerMillion: 0.5, tokensPerImage: { "1K": 1120, "2K": 1680, "4K": 2520 }, inputImageTokens: GEMINI_3_IMAGE_INPUT, ...GEMINI_PRICING },
+  adapterHints: { family: "gemini", imageSize: true },
+};
+
+const imagen = (model: string, displayName: string, cap: Omit<ModelCapability, "provider" | "model" | "kind">): ModelCapability => ({
+  provider: "google",
+  model,
+  kind: "image",
+  displayName,
+  status: "retired",
+  shutdownOn: "2026-08-17",
+  source: IMAGEN_MIGRATION,
+  ...cap,
+});
+
+export const GOOGLE_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: GEMINI_DEPRECATIONS }, [
+  { provider: "google", model: "gemini-3.1-flash-image", displayName: "Gemini 3.1 Flash Image (Nano Banana 2)", aliases: ["nano-banana-2"], ...GEMINI_31_FLASH_IMAGE },
+  { provider: "google", model: "gemini-3-pro-image", displayName: "Gemini 3 Pro Image (Nano Banana Pro)", aliases: ["nano-banana-pro"], ...GEMINI_3_PRO_IMAGE },
   {
     provider: "google",
     model: "gemini-2.5-flash-image",
@@ -55,43 +101,31 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     responseModalities: true,
     price: { unit: "token", outputUsdPerMillion: 30, inputUsdPerMillion: 0.3, tokensPerImage: 1290, inputImageTokens: GEMINI_2_IMAGE_INPUT, ...GEMINI_PRICING },
     adapterHints: { family: "gemini", imageSize: false },
+    // Shutdown "October 2, 2026 (earliest possible date)" in the Gemini API deprecations table.
+    status: "retired",
+    shutdownOn: "2026-10-02",
+    replacement: "gemini-3.1-flash-image",
   },
   {
     provider: "google",
     model: "gemini-3-pro-image-preview",
-    kind: "image",
-    displayName: "Gemini 3 Pro Image (Nano Banana Pro, preview)",
-    aliases: ["nano-banana-pro"],
-    aspectRatios: GEMINI_RATIOS,
-    resolutions: ["1K", "2K", "4K"],
-    ...GEMINI_N,
-    inputs: GEMINI_INPUTS(14),
-    seed: true,
-    responseModalities: true,
-    // $120 per million image tokens: 1K and 2K images are 1120 tokens, 4K images 2000.
-    price: { unit: "token", outputUsdPerMillion: 120, inputUsdPerMillion: 2, tokensPerImage: { "1K": 1120, "2K": 1120, "4K": 2000 }, inputImageTokens: GEMINI_3_IMAGE_INPUT, ...GEMINI_PRICING },
-    adapterHints: { family: "gemini", imageSize: true },
+    displayName: "Gemini 3 Pro Image (preview)",
+    ...GEMINI_3_PRO_IMAGE,
+    status: "retired",
+    shutdownOn: "2026-06-25",
+    replacement: "gemini-3-pro-image",
   },
   {
     provider: "google",
     model: "gemini-3.1-flash-image-preview",
-    kind: "image",
-    displayName: "Gemini 3.1 Flash Image (Nano Banana 2, preview)",
-    aspectRatios: [...GEMINI_RATIOS, "1:4", "4:1", "1:8", "8:1"],
-    resolutions: ["1K", "2K", "4K"],
-    ...GEMINI_N,
-    inputs: GEMINI_INPUTS(14),
-    seed: true,
-    responseModalities: true,
-    // $60 per million image tokens: 1K = 1120, 2K = 1680, 4K = 2520 tokens.
-    price: { unit: "token", outputUsdPerMillion: 60, inputUsdPerMillion: 0.5, tokensPerImage: { "1K": 1120, "2K": 1680, "4K": 2520 }, inputImageTokens: GEMINI_3_IMAGE_INPUT, ...GEMINI_PRICING },
-    adapterHints: { family: "gemini", imageSize: true },
+    displayName: "Gemini 3.1 Flash Image (preview)",
+    ...GEMINI_31_FLASH_IMAGE,
+    status: "retired",
+    shutdownOn: "2026-06-25",
+    replacement: "gemini-3.1-flash-image",
   },
-  {
-    provider: "google",
-    model: "imagen-4.0-generate-001",
-    kind: "image",
-    displayName: "Imagen 4 (Vertex AI)",
+  imagen("imagen-4.0-generate-001", "Imagen 4 (Vertex AI)", {
+    replacement: "gemini-3.1-flash-image",
     aspectRatios: IMAGEN_RATIOS,
     resolutions: ["1K", "2K"],
     outputFormats: ["png", "jpeg"],
@@ -102,12 +136,9 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     enhancePrompt: true,
     price: { unit: "image", usd: 0.04 },
     adapterHints: { family: "imagen", sampleImageSize: true, geminiApi: IMAGEN_SHUTDOWN_ON_GEMINI_API },
-  },
-  {
-    provider: "google",
-    model: "imagen-4.0-ultra-generate-001",
-    kind: "image",
-    displayName: "Imagen 4 Ultra (Vertex AI)",
+  }),
+  imagen("imagen-4.0-ultra-generate-001", "Imagen 4 Ultra (Vertex AI)", {
+    replacement: "gemini-3-pro-image",
     aspectRatios: IMAGEN_RATIOS,
     resolutions: ["1K", "2K"],
     outputFormats: ["png", "jpeg"],
@@ -119,12 +150,9 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     enhancePrompt: true,
     price: { unit: "image", usd: 0.06 },
     adapterHints: { family: "imagen", sampleImageSize: true, geminiApi: IMAGEN_SHUTDOWN_ON_GEMINI_API },
-  },
-  {
-    provider: "google",
-    model: "imagen-4.0-fast-generate-001",
-    kind: "image",
-    displayName: "Imagen 4 Fast (Vertex AI)",
+  }),
+  imagen("imagen-4.0-fast-generate-001", "Imagen 4 Fast (Vertex AI)", {
+    replacement: "gemini-3.1-flash-image",
     aspectRatios: IMAGEN_RATIOS,
     resolutions: ["1K"],
     outputFormats: ["png", "jpeg"],
@@ -135,17 +163,8 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     enhancePrompt: true,
     price: { unit: "image", usd: 0.02 },
     adapterHints: { family: "imagen", sampleImageSize: false, geminiApi: IMAGEN_SHUTDOWN_ON_GEMINI_API },
-  },
-  {
-    provider: "google",
-    model: "gemini-2.5-flash-image-preview",
-    kind: "image",
-    retired: "Google retired the preview id; use gemini-2.5-flash-image",
-  },
-  {
-    provider: "google",
-    model: "gemini-2.0-flash-preview-image-generation",
-    kind: "image",
-    retired: "Google retired Gemini 2.0 image generation; use gemini-2.5-flash-image",
-  },
-];
+  }),
+  // Older ids kept so a request names its replacement instead of getting a 404 (no shutdown day recorded).
+  { provider: "google", model: "gemini-2.5-flash-image-preview", kind: "image", status: "retired", replacement: "gemini-3.1-flash-image" },
+  { provider: "google", model: "gemini-2.0-flash-preview-image-generation", kind: "image", status: "retired", replacement: "gemini-3.1-flash-image" },
+]);

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, catalog } from "../../core/capabilities.js";
 
 /**
  * Google's Veo catalog, for the Gemini API and Vertex AI alike (the wire differs, the models do not).
@@ -49,7 +49,17 @@ const VEO3 = {
 const VEO31_PRICE = { unit: "second", usd: 0.4, byResolution: { "4k": 0.6 } } as const;
 const VEO31_FAST_PRICE = { unit: "second", usd: 0.15, byResolution: { "4k": 0.35 } } as const;
 
-export const VEO_MODELS: readonly ModelCapability[] = [
+/** Vertex model page: veo-3.0-generate-001 / -fast-generate-001 "Retirement date: June 30, 2026"; Veo 2 retires the same day. */
+const VEO3_RETIREMENT = "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/veo/3-0-generate";
+/** Vertex discontinued the Veo 3.1 preview ids on 2026-04-02; the Gemini API shut them down on 2026-10-22. */
+const VEO31_PREVIEW_RETIREMENT = "https://docs.apiyi.com/en/live/2026-10/veo-3-1-preview-retired (third party, citing ai.google.dev/gemini-api/docs/deprecations)";
+
+const RETIRED_JUNE_30 = { status: "retired", shutdownOn: "2026-06-30", source: VEO3_RETIREMENT } as const;
+const PREVIEW_RETIRED = { status: "retired", shutdownOn: "2026-10-22", source: VEO31_PREVIEW_RETIREMENT } as const;
+
+export const VEO_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: VEO3_RETIREMENT }, [
+  { ...VEO31, model: "veo-3.1-generate-001", displayName: "Veo 3.1", price: VEO31_PRICE },
+  { ...VEO31, model: "veo-3.1-fast-generate-001", displayName: "Veo 3.1 Fast", price: VEO31_FAST_PRICE },
   {
     ...COMMON,
     model: "veo-2.0-generate-001",
@@ -60,13 +70,34 @@ export const VEO_MODELS: readonly ModelCapability[] = [
     generateAudio: false,
     inputs: { maxImages: 1, imageTypes: ["first_frame"] },
     price: { unit: "second", usd: 0.35 },
+    ...RETIRED_JUNE_30,
+    replacement: "veo-3.1-generate-001",
   },
-  { ...VEO3, model: "veo-3.0-generate-001", displayName: "Veo 3", price: { unit: "second", usd: 0.4 } },
-  { ...VEO3, model: "veo-3.0-fast-generate-001", displayName: "Veo 3 Fast", price: { unit: "second", usd: 0.15 } },
-  { ...VEO31, model: "veo-3.1-generate-preview", displayName: "Veo 3.1 (preview)", price: VEO31_PRICE },
-  { ...VEO31, model: "veo-3.1-fast-generate-preview", displayName: "Veo 3.1 Fast (preview)", price: VEO31_FAST_PRICE },
-  { ...VEO31, model: "veo-3.1-generate-001", displayName: "Veo 3.1", price: VEO31_PRICE },
-  { ...VEO31, model: "veo-3.1-fast-generate-001", displayName: "Veo 3.1 Fast", price: VEO31_FAST_PRICE },
-  // No list price was published in the sources this catalog was written from, so no estimate is made.
-  { ...VEO31, model: "veo-3.1-lite-generate-preview", displayName: "Veo 3.1 Lite (preview)", resolutions: ["720p", "1080p"] },
-];
+  { ...VEO3, model: "veo-3.0-generate-001", displayName: "Veo 3", price: { unit: "second", usd: 0.4 }, ...RETIRED_JUNE_30, replacement: "veo-3.1-generate-001" },
+  {
+    ...VEO3,
+    model: "veo-3.0-fast-generate-001",
+    displayName: "Veo 3 Fast",
+    price: { unit: "second", usd: 0.15 },
+    ...RETIRED_JUNE_30,
+    replacement: "veo-3.1-fast-generate-001",
+  },
+  { ...VEO31, model: "veo-3.1-generate-preview", displayName: "Veo 3.1 (preview)", price: VEO31_PRICE, ...PREVIEW_RETIRED, replacement: "veo-3.1-generate-001" },
+  {
+    ...VEO31,
+    model: "veo-3.1-fast-generate-preview",
+    displayName: "Veo 3.1 Fast (preview)",
+    price: VEO31_FAST_PRICE,
+    ...PREVIEW_RETIRED,
+    replacement: "veo-3.1-fast-generate-001",
+  },
+  // No list price was published in the sources this catalog was written from, and no GA Lite id is known.
+  {
+    ...VEO31,
+    model: "veo-3.1-lite-generate-preview",
+    displayName: "Veo 3.1 Lite (preview)",
+    resolutions: ["720p", "1080p"],
+    ...PREVIEW_RETIRED,
+    replacement: "veo-3.1-fast-generate-001",
+  },
+]);

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /** Luma's aspect ratios (image and video share the list). */
 export const LUMA_ASPECT_RATIOS = ["1:1", "16:9", "9:16", "4:3", "3:4", "21:9", "9:21"] as const;
@@ -21,7 +21,7 @@ const photon = (model: string, displayName: string): ModelCapability => ({
   adapterHints: { generationType: "image" },
 });
 
-export const LUMA_IMAGE_MODELS: readonly ModelCapability[] = [
+export const LUMA_IMAGE_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: "https://github.com/lumalabs/lumaai-node/blob/be2c3c4/src/resources/generations/image.ts" }, [
   photon("photon-1", "Luma Photon 1"),
   photon("photon-flash-1", "Luma Photon Flash 1"),
-];
+]);

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 import { LUMA_ASPECT_RATIOS } from "./models.js";
 
 /** What the video adapter needs to know about a Ray model. */
@@ -39,7 +39,7 @@ const ray = (model: string, displayName: string, extra: Partial<ModelCapability>
  * Ray video models. Luma's API pricing is by output pixels and seconds and is not published as a
  * stable per-second list price, so no `price` is declared.
  */
-export const LUMA_VIDEO_MODELS: readonly ModelCapability[] = [
+export const LUMA_VIDEO_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: "https://github.com/lumalabs/lumaai-node/blob/be2c3c4/src/resources/generations/video.ts" }, [
   ray("ray-2", "Luma Ray 2", {
     durations: [5, 9],
     defaultDuration: 5,
@@ -58,4 +58,4 @@ export const LUMA_VIDEO_MODELS: readonly ModelCapability[] = [
     defaultDuration: 5,
     adapterHints: { generationType: "video" } satisfies LumaVideoHints,
   }),
-];
+]);

@@ -1,7 +1,10 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, catalog } from "../../core/capabilities.js";
 
-/** The mock's catalog: generous, so demos and tests can exercise every request field offline. */
-export const MOCK_MODELS: readonly ModelCapability[] = [
+/**
+ * The mock's catalog: generous, so demos and tests can exercise every request field offline. Its facts
+ * are this project's own (no upstream to verify against), so `source` points at the adapter.
+ */
+export const MOCK_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: "builtin:src/providers/mock/adapter.ts" }, [
   {
     provider: "mock",
     model: "mock-image",
@@ -19,6 +22,8 @@ export const MOCK_MODELS: readonly ModelCapability[] = [
     seed: true,
     negativePrompt: true,
     enhancePrompt: true,
+    // The mock renders a variation from its input image like any other request.
+    variations: true,
     price: { unit: "image", usd: 0 },
   },
   {
@@ -38,4 +43,4 @@ export const MOCK_MODELS: readonly ModelCapability[] = [
     generateAudio: true,
     price: { unit: "second", usd: 0 },
   },
-];
+]);

@@ -8,6 +8,7 @@ export const openaiProvider: ProviderDefinition = {
   envKeys: ["OPENAI_API_KEY"],
   defaultBaseUrl: "https://api.openai.com/v1",
   models: [...OPENAI_IMAGE_MODELS, ...OPENAI_VIDEO_MODELS],
-  defaultModels: { image: "gpt-image-1", video: "sora-2" },
+  // No video default: OpenAI shut its only video API (Sora) down on 2026-09-24.
+  defaultModels: { image: "gpt-image-1" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, type ModelLifecycle, catalog } from "../../core/capabilities.js";
 
 /**
  * How a model talks on the wire. dall-e models take `response_format` and return PNG; GPT image
@@ -102,6 +102,7 @@ function gptImage(model: string, displayName: string, price?: TokenPrice): Omit<
     inputs: GPT_IMAGE_INPUTS,
     ...(price ? { price } : {}),
     adapterHints: { family: "gpt-image" satisfies OpenAIImageFamily },
+    ...GPT_IMAGE_LIFECYCLE,
   };
 }
 
@@ -110,14 +111,29 @@ function gptImage2(model: string, displayName: string, price?: TokenPrice): Omit
   const { sizes: _fixed, ...base } = gptImage(model, displayName, price);
   return {
     ...base,
-    sizeConstraints: { multipleOf: 16, maxSide: 3840, maxPixels: 3840 * 2160 },
+    sizeConstraints: { multipleOf: 16, maxSide: 3840, maxPixels: 3840 * 2160, maxAspectRatio: 3 },
     resolutions: ["1K", "2K", "4K"],
   };
 }
 
+/** Lifecycle of the GPT image models: checked against openai-node's Images API in the 2026-12 catalog audit. */
+const GPT_IMAGE_LIFECYCLE: ModelLifecycle = {
+  status: "ga",
+  verifiedOn: "2026-12-07",
+  source: "https://github.com/openai/openai-node/blob/7b7d6ca/src/resources/images.ts",
+};
+
+/** "DALL·E 2 and DALL·E 3 are deprecated and removed from the API" (OpenAI's model pages), shut down 2026-05-12. */
+const DALL_E_SHUTDOWN = { status: "retired", shutdownOn: "2026-05-12", verifiedOn: "2026-12-07" } as const;
+
 /** Model entries shared by `openai` and `azure-openai` (Azure serves the same models under deployments). */
 export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provider">[] = [
   {
+    ...DALL_E_SHUTDOWN,
+    replacement: "gpt-image-1-mini",
+    source: "https://developers.openai.com/api/docs/models/dall-e-2",
+    // The only model OpenAI ever served variations on: with it gone, variations have no model left.
+    variations: true,
     model: "dall-e-2",
     kind: "image",
     displayName: "DALL·E 2",
@@ -132,6 +148,9 @@ export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provide
     adapterHints: { family: "dall-e-2" satisfies OpenAIImageFamily },
   },
   {
+    ...DALL_E_SHUTDOWN,
+    replacement: "gpt-image-1",
+    source: "https://developers.openai.com/api/docs/models/dall-e-3",
     model: "dall-e-3",
     kind: "image",
     displayName: "DALL·E 3",
@@ -161,4 +180,7 @@ export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provide
   gptImage("chatgpt-image-latest", "ChatGPT Image (latest)"),
 ];
 
-export const OPENAI_IMAGE_MODELS: readonly ModelCapability[] = OPENAI_IMAGE_MODEL_ENTRIES.map((m) => ({ provider: "openai", ...m }));
+export const OPENAI_IMAGE_MODELS: readonly CatalogEntry[] = catalog(
+  GPT_IMAGE_LIFECYCLE,
+  OPENAI_IMAGE_MODEL_ENTRIES.map((m) => ({ provider: "openai", ...m })),
+);

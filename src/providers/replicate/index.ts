@@ -8,6 +8,6 @@ export const replicateProvider: ProviderDefinition = {
   envKeys: ["REPLICATE_API_TOKEN"],
   defaultBaseUrl: "https://api.replicate.com/v1",
   models: [...REPLICATE_IMAGE_MODELS, ...REPLICATE_VIDEO_MODELS],
-  defaultModels: { image: "black-forest-labs/flux-schnell", video: "google/veo-3" },
+  defaultModels: { image: "black-forest-labs/flux-schnell", video: "google/veo-3.1" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 import type { ImageInputType } from "../../core/types.js";
 
 /** Where one kind of input image goes in a model's `input`. */
@@ -95,7 +95,10 @@ const RECRAFT_STYLES = [
  * Replicate's official image models (input schemas from each model's API page on replicate.com,
  * list prices per output image from its pricing section).
  */
-export const REPLICATE_IMAGE_MODELS: readonly ModelCapability[] = [
+/** Each entry's facts come from its model page; they were written (and last checked) on 2026-11-22. */
+export const replicateSource = (m: ModelCapability): ModelCapability => ({ source: `https://replicate.com/${m.model}`, ...m });
+
+export const REPLICATE_IMAGE_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-11-22", source: "https://replicate.com/collections/official" }, ([
   {
     provider: "replicate",
     model: "black-forest-labs/flux-schnell",
@@ -264,8 +267,13 @@ export const REPLICATE_IMAGE_MODELS: readonly ModelCapability[] = [
     maxNPerCall: 1,
     price: { unit: "image", usd: 0.04 },
     adapterHints: hints({ aspectRatio: "aspect_ratio", outputFormat: "output_format", outputFormatValues: { jpeg: "jpg" } }),
+    // Google shut all Imagen models down (Firebase's Imagen migration guide, as early as 2026-08-17); Replicate
+    // has published no notice, so the entry is deprecated rather than retired.
+    status: "deprecated",
+    verifiedOn: "2026-12-07",
+    source: "https://firebase.google.com/docs/ai-logic/imagen-models-migration (upstream; no Replicate notice found)",
   },
-];
+] satisfies ModelCapability[]).map(replicateSource));
 
 /** The catalog entry of `owner/name`, also for a version-pinned `owner/name:version`. */
 export function catalogEntry(model: string): ModelCapability | undefined {

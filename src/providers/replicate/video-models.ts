@@ -1,4 +1,5 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
+import { replicateSource } from "./models.js";
 import type { ImageInputType } from "../../core/types.js";
 import type { ReplicateImageField } from "./models.js";
 
@@ -100,9 +101,20 @@ const kling = (
  * Replicate bills these per second of output, but its pages give no stable list price, so no
  * `price` is declared and no cost is estimated.
  */
-export const REPLICATE_VIDEO_MODELS: readonly ModelCapability[] = [
-  veo3("google/veo-3", "Google Veo 3"),
-  veo3("google/veo-3-fast", "Google Veo 3 Fast"),
+/**
+ * Google retired Veo 2 and 3.0 on 2026-06-30 (Vertex model pages); Replicate has published no notice, so
+ * those entries are deprecated (a warning, the call still goes out) with Veo 3.1 as the replacement.
+ */
+const UPSTREAM_VEO_RETIRED = {
+  status: "deprecated",
+  replacement: "google/veo-3.1",
+  verifiedOn: "2026-12-07",
+  source: "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/veo/3-0-generate (upstream; no Replicate notice found)",
+} as const;
+
+export const REPLICATE_VIDEO_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-11-22", source: "https://replicate.com/collections/official" }, ([
+  { ...veo3("google/veo-3", "Google Veo 3"), ...UPSTREAM_VEO_RETIRED },
+  { ...veo3("google/veo-3-fast", "Google Veo 3 Fast"), ...UPSTREAM_VEO_RETIRED },
   video("google/veo-3.1", "Google Veo 3.1", {
     aspectRatios: ["16:9", "9:16"],
     durations: [4, 6, 8],
@@ -118,13 +130,16 @@ export const REPLICATE_VIDEO_MODELS: readonly ModelCapability[] = [
       images: { first_frame: { field: "image" }, last_frame: { field: "last_frame" }, reference: { field: "reference_images", list: true } },
     }),
   }),
-  video("google/veo-2", "Google Veo 2", {
-    aspectRatios: ["16:9", "9:16"],
-    durations: [5, 6, 7, 8],
-    defaultDuration: 5,
-    seed: true,
-    adapterHints: hints({ aspectRatio: "aspect_ratio", duration: "duration", seed: "seed" }),
-  }),
+  {
+    ...video("google/veo-2", "Google Veo 2", {
+      aspectRatios: ["16:9", "9:16"],
+      durations: [5, 6, 7, 8],
+      defaultDuration: 5,
+      seed: true,
+      adapterHints: hints({ aspectRatio: "aspect_ratio", duration: "duration", seed: "seed" }),
+    }),
+    ...UPSTREAM_VEO_RETIRED,
+  },
   // Image-to-video only; `mode` picks 720p (standard) or 1080p (pro), and end_image needs pro.
   video("kwaivgi/kling-v2.1", "Kling v2.1", {
     durations: [5, 10],
@@ -191,7 +206,7 @@ export const REPLICATE_VIDEO_MODELS: readonly ModelCapability[] = [
       images: { first_frame: { field: "first_frame_image" } },
     }),
   }),
-];
+] satisfies ModelCapability[]).map(replicateSource));
 
 /** The video catalog entry of `owner/name`, also for a version-pinned `owner/name:version`. */
 export function videoCatalogEntry(model: string): ModelCapability | undefined {

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /**
  * How the adapter talks to one Runway model. Runway sizes video by pixel ratio strings (`1280:720`)
@@ -72,6 +72,9 @@ const SEEDANCE_RATIOS = {
   "4k": { "21:9": "3840:1646", "16:9": "3840:2160", "4:3": "3840:2880", "1:1": "3840:3840", "3:4": "2880:3840", "9:16": "2160:3840" },
 } as const;
 
+/** Runway's Node SDK (model unions per endpoint), read in the 2026-12 catalog audit. */
+const RUNWAY_SDK = "https://github.com/runwayml/sdk-node/blob/ecb7e33/src/resources/image-to-video.ts";
+
 const hints = (h: RunwayHints): Readonly<Record<string, unknown>> => h as unknown as Readonly<Record<string, unknown>>;
 
 const base = { provider: "runway", kind: "video", maxN: 1 } as const;
@@ -80,7 +83,7 @@ const base = { provider: "runway", kind: "video", maxN: 1 } as const;
  * Runway developer API video models (reference: runwayml/sdk-node 2026-07). No list prices: the wire
  * reference gives none, and Runway bills in credits whose per-model rates it does not publish there.
  */
-export const RUNWAY_MODELS: readonly ModelCapability[] = [
+export const RUNWAY_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-12-07", source: RUNWAY_SDK }, [
   {
     ...base,
     model: "gen4_turbo",
@@ -115,6 +118,10 @@ export const RUNWAY_MODELS: readonly ModelCapability[] = [
     ...base,
     model: "gen3a_turbo",
     displayName: "Gen-3 Alpha Turbo (image to video; dropped from Runway's SDK in 2026-06)",
+    // Removed from the SDK's model union in commit 72f96f2 (2026-06-10); Runway published no shutdown day.
+    status: "retired",
+    replacement: "gen4_turbo",
+    source: "https://github.com/runwayml/sdk-node/commit/72f96f2",
     aspectRatios: ["5:3", "3:5"],
     resolutions: ["720p"],
     durations: [5, 10],
@@ -133,6 +140,10 @@ export const RUNWAY_MODELS: readonly ModelCapability[] = [
     ...base,
     model: "gen4_aleph",
     displayName: "Gen-4 Aleph (video to video; replaced by aleph2 in Runway's SDK)",
+    // The SDK's video_to_video union is aleph2 / seedance2* / gemini_omni_flash only.
+    status: "retired",
+    replacement: "aleph2",
+    source: "https://github.com/runwayml/sdk-node/blob/ecb7e33/src/resources/video-to-video.ts",
     seed: true,
     inputs: { maxImages: 1, imageTypes: ["reference"], video: true },
     adapterHints: hints({ endpoints: ["video_to_video"], references: true }),
@@ -224,4 +235,4 @@ export const RUNWAY_MODELS: readonly ModelCapability[] = [
     inputs: { maxImages: 1, imageTypes: ["first_frame", "reference"] },
     adapterHints: hints({ endpoints: ["image_to_video", "text_to_video"], ratios: VEO_RATIOS, integerDuration: true }),
   },
-];
+]);

@@ -1,4 +1,4 @@
-import type { ModelCapability } from "../../core/capabilities.js";
+import { type CatalogEntry, type ModelCapability, catalog } from "../../core/capabilities.js";
 
 /**
  * How the adapter calls one catalog entry. Stability exposes each operation as its own endpoint, so
@@ -94,7 +94,7 @@ function operation(
 }
 
 /** Credits per call from Stability's pricing page (mid-2025); the generate models are the headline prices. */
-export const STABILITY_MODELS: readonly ModelCapability[] = [
+export const STABILITY_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-11-22", source: "https://platform.stability.ai/docs/api-reference" }, [
   generate("stable-image-ultra", "Stable Image Ultra", "generate/ultra", 8, { styles: STYLE_PRESETS }),
   generate("stable-image-core", "Stable Image Core", "generate/core", 3, {
     styles: STYLE_PRESETS,
@@ -163,4 +163,4 @@ export const STABILITY_MODELS: readonly ModelCapability[] = [
     { path: "upscale/creative", prompt: "required", image: "required", async: true },
     { negativePrompt: true },
   ),
-];
+]);

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { Hono } from "hono";
 import type { z } from "zod";
 import type { GenerationConfigInput, ImageGenerationRequest } from "../../core/types.js";
-import { fromZod } from "../errors.js";
+import { variationsRefusal } from "../../core/lifecycle.js";
+import { badRequest, fromZod } from "../errors.js";
 import { ImageEditFormSchema, ImageGenerationBodySchema, ImageVariationFormSchema } from "../schemas.js";
 import type { AppContext, AppEnv, AppState } from "../state.js";
 import { formBody, jsonBody, openAIImageField, openAIUsage, outputBase64, rootParam, withClientFields } from "./shared.js";
@@ -153,8 +154,10 @@ export function imageRoutes(app: Hono<AppEnv>, state: AppState): void {
     const request = libraryRequest({ ...body, prompt: body.prompt?.trim() || "A variation of the input image" });
     request.imageList = [{ image: body.image, type: "reference" }];
     const config = state.router.resolve(body.model, "image");
-    // Providers with a dedicated variations endpoint (OpenAI dall-e-2) read this hint; others run an
-    // image-to-image generation from the reference.
+    // Only a model that declares variations runs them (dall-e-2 did, until OpenAI retired it).
+    const target = state.gateway.resolveModel(config.model, { ...(config.provider ? { provider: config.provider } : {}), kind: "image" });
+    const refusal = variationsRefusal(state.gateway.getModelCapabilities(target.model, target.provider), state.gateway.listModels({ kind: "image" }), `${target.provider}/${target.model}`);
+    if (refusal) throw badRequest(refusal, "model", "variations_unavailable");
     config.providerConfig = { ...config.providerConfig, operation: "variation" };
     return respond(state, c, body, request, config);
   });

@@ -8,9 +8,11 @@ import { tenantOfKey } from "../storage/storage.js";
 
 export const VERSION = "0.1.0";
 
+/** One catalog entry; `status` is as of the gateway's clock, and the lifecycle facts travel with it. */
 function modelEntry(cap: ModelCapability) {
-  const { provider, model, kind, price, adapterHints: _hints, ...capabilities } = cap;
-  return { id: `${provider}/${model}`, object: "model", owned_by: provider, kind, provider, model, capabilities, price: price ?? null };
+  const { provider, model, kind, price, adapterHints: _hints, status, deprecatedOn, shutdownOn, replacement, verifiedOn, source, ...capabilities } = cap;
+  const lifecycle = { deprecatedOn: deprecatedOn ?? null, shutdownOn: shutdownOn ?? null, replacement: replacement ?? null, verifiedOn: verifiedOn ?? null, source: source ?? null };
+  return { id: `${provider}/${model}`, object: "model", owned_by: provider, kind, provider, model, status: status ?? "ga", lifecycle, capabilities, price: price ?? null };
 }
 
 /** Catalog, health, metrics, OpenAPI, docs. */
