@@ -8,6 +8,7 @@ import type { HttpClient } from "../../core/http.js";
 import type { ErrorParser } from "../../core/http-errors.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
 import { parseFalError } from "./errors.js";
+import { redactPrefix } from "../../core/redact.js";
 
 export type FalQueueStatusName = "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
 
@@ -203,7 +204,7 @@ export async function fetchQueueResult<T>(
   try {
     data = JSON.parse(text) as T;
   } catch {
-    throw new HTTPError(`fal returned a result that is not JSON (status ${response.status})`, { rawResponse: text.slice(0, 500) });
+    throw new HTTPError(`fal returned a result that is not JSON (status ${response.status})`, { rawResponse: redactPrefix(text, 500) });
   }
   return { data, requestId: response.headers.get("x-fal-request-id") ?? handle.requestId };
 }

@@ -2,6 +2,7 @@ import { HTTPError } from "../../core/errors.js";
 import { parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, Usage } from "../../core/types.js";
 import type { OpenAIImageFamily } from "./models.js";
+import { redactPrefix } from "../../core/redact.js";
 
 /** `ImagesResponse` of generations, edits and variations. */
 export interface OpenAIImagesResponse {
@@ -51,7 +52,7 @@ function parseBody(data: Uint8Array, status: number, ids: { provider: string; mo
   } catch {
     // Reported below, like any other unusable body.
   }
-  throw new HTTPError(`${ids.provider} returned a body that is not a JSON object (status ${status})`, { ...ids, rawResponse: text.slice(0, 500) });
+  throw new HTTPError(`${ids.provider} returned a body that is not a JSON object (status ${status})`, { ...ids, rawResponse: redactPrefix(text, 500) });
 }
 
 /** Turn an `ImagesResponse` (read whole, so the request timeout covers the body) into the adapter result. */

@@ -9,6 +9,7 @@ import type { HttpClient } from "../../core/http.js";
 import type { PollStep } from "../../core/polling.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
 import { isModerationMessage, isTransientMessage, type ParseErrorOptions, replicateErrorParser } from "./errors.js";
+import { redactPrefix } from "../../core/redact.js";
 
 /**
  * Replicate's predictions protocol, shared by the image and video adapters: create (official
@@ -228,7 +229,7 @@ function errorText(error: unknown): string | undefined {
   if (error && typeof error === "object") {
     const m = (error as { message?: unknown; detail?: unknown }).message ?? (error as { detail?: unknown }).detail;
     if (typeof m === "string" && m.trim()) return m.trim();
-    return JSON.stringify(error).slice(0, 500);
+    return redactPrefix(JSON.stringify(error), 500);
   }
   return undefined;
 }
