@@ -136,6 +136,11 @@ export class HttpClient {
         logger.debug({ provider: this.options.provider, method, url, status: response.status, ms: Math.round(performance.now() - started) }, "provider request");
       }
       if (!response.ok && !options.acceptStatus?.includes(response.status)) throw await this.responseError(response);
+      // A declared length over the cap needs no reading to refuse (a compressed body is still counted as it inflates).
+      if (!response.headers.has("content-encoding") && Number(response.headers.get("content-length") ?? 0) > this.maxResponseBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw this.tooLarge(response.status);
+      }
       if (streaming && response.body) {
         // Whoever reads the body gets at most maxResponseBytes of it. A linked body stays tied to the
         // attempt until it is read to the end: cancelling the call must stop a download too, and
