@@ -90,7 +90,8 @@ const LIBRARY_TO_OPENAI: Record<string, string> = {
 export function openAIImageField(field: string): string | undefined {
   if (field === "imageList" || field.startsWith("imageList.")) return "image";
   if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
-  return LIBRARY_TO_OPENAI[field];
+  // `field` can be a provider's parameter name (`constructor`): only own entries are renames.
+  return Object.hasOwn(LIBRARY_TO_OPENAI, field) ? LIBRARY_TO_OPENAI[field] : undefined;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

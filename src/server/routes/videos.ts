@@ -13,7 +13,7 @@ const OPENAI_FIELD: Record<string, string> = { durationSeconds: "seconds", aspec
 function openAIVideoField(field: string): string | undefined {
   if (field === "imageList" || field.startsWith("imageList.")) return "input_reference";
   if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
-  return OPENAI_FIELD[field];
+  return Object.hasOwn(OPENAI_FIELD, field) ? OPENAI_FIELD[field] : undefined;
 }
 
 /** OpenAI sizes → the library's aspect ratio and resolution tier, which every video provider understands. */
