@@ -1,4 +1,5 @@
 import { HTTPError } from "../../core/errors.js";
+import { ownEntry } from "../../core/http-errors.js";
 import { parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, Usage } from "../../core/types.js";
 import type { OpenAIImageFamily } from "./models.js";
@@ -64,7 +65,7 @@ export function readImagesResponse(
 ): AdapterImageResult {
   const body = parseBody(data, response.status, ids);
   const format = body.output_format ?? (family === "gpt-image" ? undefined : "png");
-  const mediaType = format ? MEDIA_TYPES[format] : undefined;
+  const mediaType = typeof format === "string" ? ownEntry(MEDIA_TYPES, format) : undefined;
   const dims = body.size ? parseSize(body.size) : undefined;
   const images = (body.data ?? []).flatMap((item): AdapterImageResult["images"] => {
     const common = { mediaType, width: dims?.width, height: dims?.height, revisedPrompt: item.revised_prompt };
