@@ -69,7 +69,8 @@ export class HttpClient {
 
   /**
    * Send a request; resolves with the Response when the status is 2xx (or accepted), else throws. The
-   * per-request timeout covers connect and headers; the attempt's signal keeps covering the body.
+   * per-request timeout covers connect, headers and reading the body (a body trickled forever fails
+   * with a TimeoutError too); the attempt's signal covers it as well.
    */
   request(path: string, options: RequestOptions = {}): Promise<Response> {
     return this.send(path, options, async (response) => response, true);
@@ -119,7 +120,8 @@ export class HttpClient {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      // The reason is what a reader of a streamed body sees, so it is the error to report.
+      controller.abort(this.timeoutError(method, url, timeoutMs));
     }, timeoutMs);
     const onAbort = () => controller.abort(attempt?.reason);
     // A signal that can never fire needs no listener (and would collect them forever).
@@ -130,6 +132,7 @@ export class HttpClient {
     };
     const started = logger === silentLogger ? 0 : performance.now();
     let keepLinked = false;
+    let keepTimer = false;
     try {
       const response = await this.fetchFollowing(url, { method, headers, body, signal: controller.signal });
       if (started) {
@@ -145,15 +148,22 @@ export class HttpClient {
         // Whoever reads the body gets at most maxResponseBytes of it. A linked body stays tied to the
         // attempt until it is read to the end: cancelling the call must stop a download too, and
         // finishing it releases the listener.
+        const done = () => {
+          clearTimeout(timer);
+          unlink();
+        };
+        const capped = new Response(capStream(response.body, this.maxResponseBytes, () => this.tooLarge(response.status), done), response);
         keepLinked = linked;
-        const capped = capStream(response.body, this.maxResponseBytes, () => this.tooLarge(response.status), unlink);
-        return (await read(new Response(capped, response))) as T;
+        keepTimer = true;
+        // A body nobody reads must not keep the process alive until the timer fires.
+        timer.unref();
+        return (await read(capped)) as T;
       }
       return await read(response);
     } catch (error) {
       throw this.transportError(error, method, url, timedOut, timeoutMs);
     } finally {
-      clearTimeout(timer);
+      if (!keepTimer) clearTimeout(timer);
       if (!keepLinked) unlink();
     }
   }
@@ -233,14 +243,16 @@ export class HttpClient {
    * A failure below HTTP. The message a client may see names the provider, never its URL (a private
    * endpoint is nobody else's business); the URL goes to the log.
    */
+  private timeoutError(method: string, url: string, timeoutMs: number, cause?: unknown): TimeoutError {
+    this.options.logger.warn({ provider: this.options.provider, method, url: stripQuery(url), timeoutMs }, "provider request timed out");
+    return new TimeoutError(`${this.options.provider}: the ${method} request timed out after ${timeoutMs} ms`, { ...this.ids(), cause });
+  }
+
   private transportError(error: unknown, method: string, url: string, timedOut: boolean, timeoutMs: number): TarashError {
     const ids = this.ids();
     if (error instanceof TarashError) return error;
     if (this.options.signal?.aborted) return abortError(this.options.signal);
-    if (timedOut) {
-      this.options.logger.warn({ provider: ids.provider, method, url: stripQuery(url), timeoutMs }, "provider request timed out");
-      return new TimeoutError(`${ids.provider}: the ${method} request timed out after ${timeoutMs} ms`, { ...ids, cause: error });
-    }
+    if (timedOut) return this.timeoutError(method, url, timeoutMs, error);
     const cause = error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
     this.options.logger.warn({ provider: ids.provider, method, url: stripQuery(url), cause }, "provider unreachable");
     return new HTTPConnectionError(`${ids.provider}: the ${method} request could not be completed (${cause})`, { ...ids, cause: error });

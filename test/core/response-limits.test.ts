@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { HttpClient, readJson } from "../../src/core/http.js";
-import { HTTPError, createGateway } from "../../src/index.js";
+import { HTTPError, TimeoutError, createGateway } from "../../src/index.js";
 import { type FakeServer, startFakeServer } from "../helpers/fake-server.js";
 
 /**
@@ -58,5 +60,25 @@ describe("provider response caps", () => {
     assert.ok(error instanceof HTTPError, String(error));
     assert.match(error.message, /^openai sent a response body over the 4096-byte limit \(network\.maxResponseBytes\)/);
     assert.equal(error.retryable, false);
+  });
+
+  it("a body trickled forever fails with a TimeoutError once the request timeout passes, read whole or streamed", async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.write("{");
+      const drip = setInterval(() => res.write(" "), 50);
+      res.on("close", () => clearInterval(drip));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const slow = new HttpClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, provider: "acme", model: "m", timeoutMs: 300 });
+    try {
+      const t0 = performance.now();
+      await assert.rejects(slow.json("/"), (e: unknown) => e instanceof TimeoutError && /^acme: the GET request timed out after 300 ms/.test(e.message));
+      await assert.rejects(slow.request("/").then((r) => r.text()), (e: unknown) => e instanceof TimeoutError);
+      assert.ok(performance.now() - t0 < 3_000);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
