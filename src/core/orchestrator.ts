@@ -17,6 +17,7 @@ import type {
   NormalizedVideoRequest,
 } from "./types.js";
 import { applyCapabilities, type ValidationMode, zodToValidationError } from "./validate.js";
+import { redact } from "./redact.js";
 
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_RETRY_BASE_MS = 500;
@@ -306,7 +307,8 @@ export function progressReporter(
       model,
       attempt,
       elapsedMs: Math.round(performance.now() - started),
-      ...Object.fromEntries(Object.entries(report).filter(([, v]) => v !== undefined)),
+      // Messages and logs come from the provider, and go to clients (job events): redacted like errors.
+      ...Object.fromEntries(Object.entries(redact(report)).filter(([, v]) => v !== undefined)),
     });
     if (!parsed.success) {
       core.logger.warn({ requestId, issues: parsed.error.issues.map((i) => i.message) }, "dropped an invalid progress update");

@@ -4,7 +4,8 @@ import { HttpClient } from "../../src/core/http.js";
 import { type ErrorBody, errorFromResponse } from "../../src/core/http-errors.js";
 import { createLogger } from "../../src/core/logger.js";
 import { redact, redactPrefix, registerSecret } from "../../src/core/redact.js";
-import { type TarashError, ValidationError } from "../../src/index.js";
+import { type ProgressUpdate, type TarashError, ValidationError, createGateway } from "../../src/index.js";
+import { FAL_KEY, type FalFake, startFalFake } from "../fakes/fal.js";
 import { type FakeServer, startFakeServer } from "../helpers/fake-server.js";
 
 /**
@@ -128,3 +129,23 @@ describe("an upstream echoing the key, over HTTP", () => {
     assert.ok(lines.length > 300);
   });
 });
+
+describe("progress a provider reports", () => {
+  let fal: FalFake;
+  before(async () => {
+    fal = await startFalFake();
+  });
+  after(() => fal.close());
+
+  it("queue logs echoing the key reach onProgress (and so job events) redacted", async () => {
+    fal.steps = [{ status: "IN_PROGRESS", logs: [`loading weights with key ${KEY}`, `${"·".repeat(4_090)}${KEY}`] }, { status: "COMPLETED" }];
+    const updates: ProgressUpdate[] = [];
+    const gw = createGateway({ logLevel: "silent" });
+    // The fake takes its own key; the key echoed in the logs is the one this file registered.
+    await gw.generateImage({ provider: "fal", model: "fal-ai/flux/dev", apiKey: FAL_KEY, baseUrl: fal.url, pollIntervalMs: 1 }, { prompt: "x" }, { onProgress: (u) => void updates.push(u) });
+    const text = JSON.stringify(updates);
+    assert.match(text, /loading weights with key \[REDACTED\]/);
+    assertNoKey(text, "progress updates");
+  });
+});
+
