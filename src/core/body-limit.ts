@@ -16,16 +16,30 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
 /**
+ * Chunks that are already buffered (or inflate from a few compressed bytes) are handed over in
+ * microtasks, one after another, without the event loop getting a turn: reading tens of megabytes
+ * that way starves every other request. Every this many bytes the reader waits for the next turn.
+ */
+const YIELD_EVERY_BYTES = 1024 * 1024;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
  * Read a whole body into memory, or fail with `tooLarge()` once more than `maxBytes` arrived. The
  * rest is never read: leaving the loop early cancels the source.
  */
 export async function readCapped(source: AsyncIterable<Uint8Array>, maxBytes: number, tooLarge: () => Error): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let sinceYield = 0;
   for await (const chunk of source) {
     total += chunk.byteLength;
     if (total > maxBytes) throw tooLarge();
     chunks.push(chunk);
+    sinceYield += chunk.byteLength;
+    if (sinceYield >= YIELD_EVERY_BYTES) {
+      sinceYield = 0;
+      await nextTurn();
+    }
   }
   if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(total);
@@ -55,6 +69,7 @@ export function capStream(
   done?: () => void,
 ): ReadableStream<Uint8Array> {
   let seen = 0;
+  let sinceYield = 0;
   return stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
@@ -62,9 +77,14 @@ export function capStream(
         if (seen > maxBytes) {
           done?.();
           controller.error(tooLarge());
-        } else {
-          controller.enqueue(chunk);
+          return undefined;
         }
+        controller.enqueue(chunk);
+        sinceYield += chunk.byteLength;
+        if (sinceYield < YIELD_EVERY_BYTES) return undefined;
+        sinceYield = 0;
+        // A pending transform holds the pipe (backpressure) until the loop had its turn.
+        return nextTurn();
       },
       flush() {
         done?.();

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { gzipSync } from "node:zlib";
 import { DEFAULT_MAX_RESPONSE_BYTES } from "../../src/core/body-limit.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
@@ -14,22 +12,25 @@ import { type TestServer, startTestServer } from "./helpers.js";
  */
 
 const KEY = "sk-hostile-upstream-0123456789abcdef";
-const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
 
 /**
- * 2 GiB of zeros as gzip: one member holding 16 MiB of zeros, repeated (concatenated members are one
- * valid gzip stream). About 2 MB on the wire, built in a few milliseconds instead of deflating 2 GiB.
+ * The upstream runs in its own process, as a real one would: its writing must not share this event
+ * loop or this heap, or the measurements would be of the fake. It serves one mode at a time, set by
+ * `POST /mode/<mode>`.
+ *
+ * The gzip bomb is 2 GiB of zeros: one member holding 16 MiB of zeros, repeated (concatenated members
+ * are one valid gzip stream). About 2 MB on the wire, built in milliseconds instead of deflating 2 GiB.
  */
-function gzipBomb(): Buffer {
-  const member = gzipSync(Buffer.alloc(16 * MiB), { level: 9 });
-  return Buffer.concat(Array.from({ length: (2 * GiB) / (16 * MiB) }, () => member));
-}
-
-type Mode = "gzip-bomb" | "huge" | "endless" | "endless-error";
-
-/** Write `chunk` until `total` bytes went out (Infinity: forever), honouring backpressure, until the peer goes away. */
-function pour(res: ServerResponse, chunk: Buffer, total: number): void {
+const UPSTREAM_SOURCE = `
+const { createServer } = require("node:http");
+const { gzipSync } = require("node:zlib");
+const GiB = 1024 ** 3, MiB = 1024 ** 2;
+const member = gzipSync(Buffer.alloc(16 * MiB), { level: 9 });
+const bomb = Buffer.concat(Array.from({ length: (2 * GiB) / (16 * MiB) }, () => member));
+const spaces = Buffer.alloc(MiB, 0x20);
+let mode = "gzip-bomb";
+function pour(res, chunk, total) {
   let sent = 0;
   const write = () => {
     while (sent < total && !res.destroyed) {
@@ -41,41 +42,53 @@ function pour(res: ServerResponse, chunk: Buffer, total: number): void {
   res.on("error", () => undefined);
   write();
 }
+const server = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => {
+    if (req.url.startsWith("/mode/")) { mode = req.url.slice(6); return void res.end("ok"); }
+    if (mode === "gzip-bomb") {
+      res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": String(bomb.length) });
+      pour(res, bomb, bomb.length);
+    } else if (mode === "huge") {
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(2 * GiB) });
+      pour(res, spaces, 2 * GiB);
+    } else {
+      // No length: chunked, and it never ends.
+      res.writeHead(mode === "endless" ? 200 : 500, { "content-type": "application/json" });
+      pour(res, spaces, Infinity);
+    }
+  });
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+`;
+
+type Mode = "gzip-bomb" | "huge" | "endless" | "endless-error";
 
 interface Upstream {
   url: string;
-  mode: Mode;
+  setMode(mode: Mode): Promise<void>;
   close(): Promise<void>;
 }
 
 async function startUpstream(): Promise<Upstream> {
-  const bomb = gzipBomb();
-  const zeros = Buffer.alloc(MiB, 0x20);
-  const upstream: Upstream = { url: "", mode: "gzip-bomb", close: async () => {} };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    req.resume();
-    req.on("end", () => {
-      if (upstream.mode === "gzip-bomb") {
-        res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip", "content-length": String(bomb.length) });
-        pour(res, bomb, bomb.length);
-      } else if (upstream.mode === "huge") {
-        res.writeHead(200, { "content-type": "application/json", "content-length": String(2 * GiB) });
-        pour(res, zeros, 2 * GiB);
-      } else {
-        // No length: chunked, and it never ends.
-        res.writeHead(upstream.mode === "endless" ? 200 : 500, { "content-type": "application/json" });
-        pour(res, zeros, Infinity);
-      }
-    });
+  const child = spawn(process.execPath, ["-e", UPSTREAM_SOURCE], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`the upstream exited with ${code}`)));
+    child.stdout.once("data", (data: Buffer) => resolve(Number(data.toString().trim())));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  upstream.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  upstream.close = () =>
-    new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return upstream;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    async setMode(mode) {
+      await (await fetch(`${url}/mode/${mode}`, { method: "POST" })).text();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        child.once("exit", () => resolve());
+        child.kill();
+      }),
+  };
 }
 
 /** While `work` runs: the worst /healthz latency and the highest RSS, sampled every 50 ms. */
@@ -121,7 +134,7 @@ describe("a hostile upstream cannot crash or exhaust the gateway", () => {
       defaults: { maxRetries: 0 },
     });
     // Load the adapter once: the first call compiles its modules, which is not what is measured here.
-    upstream.mode = "endless-error";
+    await upstream.setMode("endless-error");
     await gw.json("/v1/images/generations", { body: { model: "dall-e-3", prompt: "warm-up" } });
     baseline = process.memoryUsage().rss;
   });
@@ -138,7 +151,7 @@ describe("a hostile upstream cannot crash or exhaust the gateway", () => {
   ];
   for (const c of cases) {
     it(`${c.what}: 502 naming the provider and the cap, RSS growth under 256 MB, /healthz within 1 s`, async () => {
-      upstream.mode = c.mode;
+      await upstream.setMode(c.mode);
       const t0 = performance.now();
       const { result, worstHealthzMs, peakRss, probes } = await watch(gw, () =>
         gw.json("/v1/images/generations", { body: { model: "dall-e-3", prompt: "a lighthouse" } }),
@@ -164,7 +177,7 @@ describe("a hostile upstream cannot crash or exhaust the gateway", () => {
       network: { maxResponseBytes: 2 * MiB },
     });
     try {
-      upstream.mode = "endless";
+      await upstream.setMode("endless");
       const res = await small.json("/v1/images/generations", { body: { model: "dall-e-3", prompt: "x" } });
       assert.equal(res.status, 502);
       assert.match((res.body.error as { message: string }).message, /over the 2097152-byte limit/);
