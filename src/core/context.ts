@@ -82,6 +82,7 @@ export function createContext(input: ContextInput): MockedContext {
     signal,
     timeoutMs: core.options.requestTimeoutMs ?? 120_000,
     fetch: core.fetch,
+    maxResponseBytes: core.options.network?.maxResponseBytes,
     provider,
     model,
     requestId: input.requestId,

@@ -52,7 +52,7 @@ export async function openOutput(
       }
     }
   }
-  return openDownload(url, { policy: core.network, ...outputLimits(core.options), signal, headers: auth, fetch: core.fetch, field: "output" });
+  return openDownload(url, { policy: core.network, ...outputLimits(core.options), signal, headers: auth, fetch: core.fetch, field: "output", source: "provider" });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { redact, redactString } from "./redact.js";
+import { redact, redactPrefix } from "./redact.js";
 import type { ExecutionMetadata } from "./types.js";
 
 export interface TarashErrorOptions {
@@ -11,9 +11,24 @@ export interface TarashErrorOptions {
   cause?: unknown;
 }
 
+/** Bounds on provider-supplied text kept on an error: a hostile provider can send a megabyte of message. */
+const MAX_MESSAGE_CHARS = 8192;
+const MAX_CODE_CHARS = 256;
+
 /**
- * Base of every error the library throws. Messages and `rawResponse` are redacted on construction, so
- * an error can be logged or serialised anywhere without leaking a key.
+ * A provider-supplied string (code, field) made safe to show: redacted, then bounded. Providers send
+ * whatever they like in these slots, including the key they were given and values that are not strings.
+ */
+export function safeProviderString(value: unknown, max = MAX_CODE_CHARS): string | undefined {
+  if (typeof value === "string") return redactPrefix(value, max);
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return undefined;
+}
+
+/**
+ * Base of every error the library throws. Message, code and `rawResponse` are redacted on
+ * construction (before anything is cut to length), so an error can be logged or serialised anywhere
+ * without leaking a key, whole or in part.
  */
 export class TarashError extends Error {
   override name = "TarashError";
@@ -28,12 +43,12 @@ export class TarashError extends Error {
   executionMetadata: ExecutionMetadata | undefined;
 
   constructor(message: string, options: TarashErrorOptions = {}) {
-    super(redactString(message), options.cause === undefined ? undefined : { cause: options.cause });
+    super(redactPrefix(message, MAX_MESSAGE_CHARS), options.cause === undefined ? undefined : { cause: options.cause });
     this.provider = options.provider;
     this.model = options.model;
     this.requestId = options.requestId;
     this.statusCode = options.statusCode;
-    this.code = options.code;
+    this.code = safeProviderString(options.code);
     this.rawResponse = options.rawResponse === undefined ? undefined : redact(options.rawResponse);
     this.executionMetadata = undefined;
   }
@@ -69,7 +84,12 @@ export class ValidationError extends TarashError {
   readonly issues: ValidationIssue[];
   constructor(message: string, options: TarashErrorOptions & { issues?: ValidationIssue[] } = {}) {
     super(message, options);
-    this.issues = options.issues ?? [];
+    // Issues can carry a provider's parameter name and text (an error `param`, a detail `loc`).
+    this.issues = (options.issues ?? []).map((issue) => ({
+      ...issue,
+      field: safeProviderString(issue.field) ?? "request",
+      message: safeProviderString(issue.message, MAX_MESSAGE_CHARS) ?? "invalid",
+    }));
   }
   /** The first offending field, for one-line reporting. */
   get field(): string | undefined {

@@ -44,7 +44,7 @@ export interface GatewayOptions {
   aliases?: UserAliases | undefined;
   logger?: Logger | undefined;
   logLevel?: LogLevel | undefined;
-  /** SSRF policy and limits for URLs users hand us. */
+  /** SSRF policy and limits for URLs users hand us, and the cap on provider responses. */
   network?:
     | (NetworkPolicy & {
         /** Cap on a user-supplied input download. Default 50 MB. */
@@ -52,6 +52,8 @@ export interface GatewayOptions {
         downloadTimeoutMs?: number | undefined;
         /** Cap on a generated output download (videos). Default 2 GB. */
         maxOutputBytes?: number | undefined;
+        /** Cap on any provider API response body (JSON, bytes, errors), counted after decompression. Default 64 MiB. */
+        maxResponseBytes?: number | undefined;
       })
     | undefined;
   retry?: { baseDelayMs?: number | undefined; maxDelayMs?: number | undefined; maxRetryAfterMs?: number | undefined } | undefined;

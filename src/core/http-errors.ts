@@ -9,6 +9,7 @@ import {
   ValidationError,
   parseRetryAfter,
 } from "./errors.js";
+import { redactPrefix } from "./redact.js";
 
 /** What a provider's error body says, as parsed by the provider's own `parseError`. */
 export interface ProviderErrorInfo {
@@ -31,6 +32,14 @@ export interface ErrorBody {
 
 export type ErrorParser = (input: ErrorBody) => ProviderErrorInfo | undefined;
 
+/**
+ * `table[key]` for a key a provider sent: only the table's own entries, so `constructor`, `__proto__`
+ * or `toString` are unknown names like any other, never a function off Object.prototype.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return table !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 function pick(obj: unknown, key: string): unknown {
   return obj !== null && typeof obj === "object" ? (obj as Record<string, unknown>)[key] : undefined;
 }
@@ -46,7 +55,8 @@ export function genericErrorMessage(body: unknown, text: string): string | undef
   ];
   for (const c of candidates) if (typeof c === "string" && c.trim()) return c.trim();
   const trimmed = text.trim();
-  if (trimmed && !trimmed.startsWith("<")) return trimmed.slice(0, 500);
+  // Redacted before it is cut: a key straddling the cut would otherwise leak its first part.
+  if (trimmed && !trimmed.startsWith("<")) return redactPrefix(trimmed, 500);
   return undefined;
 }
 
@@ -84,7 +94,7 @@ export function errorFromResponse(
     requestId: ids.requestId,
     statusCode: status,
     code: info?.code,
-    rawResponse: body ?? (text ? text.slice(0, 2000) : undefined),
+    rawResponse: body ?? (text ? redactPrefix(text, 2000) : undefined),
   };
   const kind =
     info?.kind ??

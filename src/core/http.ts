@@ -1,9 +1,10 @@
 import { NEVER, abortError } from "./abort.js";
-import { HTTPConnectionError, HTTPError, TarashError, TimeoutError, ValidationError } from "./errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, MAX_ERROR_BODY_BYTES, capStream, readCapped, readCappedText } from "./body-limit.js";
+import { HTTPConnectionError, HTTPError, TarashError, TimeoutError } from "./errors.js";
 import { type ErrorParser, errorFromResponse } from "./http-errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
-import { redactString } from "./redact.js";
+import { redactPrefix } from "./redact.js";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
@@ -16,6 +17,8 @@ export interface HttpClientOptions {
   /** Bound on each single request, independent of the attempt deadline. */
   timeoutMs: number;
   fetch: typeof fetch;
+  /** Cap on any body read from the provider, counted after decompression. Default 64 MiB. */
+  maxResponseBytes?: number | undefined;
   parseError?: ErrorParser | undefined;
   provider: string;
   model: string;
@@ -40,7 +43,7 @@ export interface RequestOptions {
 
 /**
  * HTTP on the platform's fetch. Owns the timeout story (per request and per attempt), abort, JSON and
- * multipart bodies, and the mapping of error responses to typed errors. Connection reuse comes from
+ * multipart bodies, the cap on every body read, redirects, and the mapping of error responses to typed errors. Connection reuse comes from
  * fetch's keep-alive pool; nothing here creates a connection per call.
  */
 export class HttpClient {
@@ -66,7 +69,8 @@ export class HttpClient {
 
   /**
    * Send a request; resolves with the Response when the status is 2xx (or accepted), else throws. The
-   * per-request timeout covers connect and headers; the attempt's signal keeps covering the body.
+   * per-request timeout covers connect, headers and reading the body (a body trickled forever fails
+   * with a TimeoutError too); the attempt's signal covers it as well.
    */
   request(path: string, options: RequestOptions = {}): Promise<Response> {
     return this.send(path, options, async (response) => response, true);
@@ -74,17 +78,20 @@ export class HttpClient {
 
   /** Request and parse a JSON body (the timeout covers reading it). */
   json<T = unknown>(path: string, options: RequestOptions = {}): Promise<T> {
-    return this.send(path, options, (response) => readJson<T>(response, this.options));
+    return this.send(path, options, (response) => readJson<T>(response, this.options, this.maxResponseBytes));
   }
 
   /** Request and parse a JSON body, keeping the Response for its status and headers. */
   jsonResponse<T = unknown>(path: string, options: RequestOptions = {}): Promise<{ data: T; response: Response }> {
-    return this.send(path, options, async (response) => ({ data: await readJson<T>(response, this.options), response }));
+    return this.send(path, options, async (response) => ({ data: await readJson<T>(response, this.options, this.maxResponseBytes), response }));
   }
 
   /** Request and read the whole body as bytes (the timeout covers reading it). */
   bytes(path: string, options: RequestOptions = {}): Promise<{ data: Uint8Array; response: Response }> {
-    return this.send(path, options, async (response) => ({ data: new Uint8Array(await response.arrayBuffer()), response }));
+    return this.send(path, options, async (response) => ({
+      data: response.body ? await readCapped(response.body, this.maxResponseBytes, () => this.tooLarge(response.status)) : new Uint8Array(0),
+      response,
+    }));
   }
 
   /**
@@ -92,7 +99,7 @@ export class HttpClient {
    * timer. AbortSignal.any + AbortSignal.timeout cost ~25 µs per call on Node 20 and lean on GC.
    */
   private async send<T>(path: string, options: RequestOptions, read: (response: Response) => Promise<T>, streaming = false): Promise<T> {
-    const { signal: attempt, fetch: doFetch, logger } = this.options;
+    const { signal: attempt, logger } = this.options;
     if (attempt?.aborted) throw abortError(attempt);
     const method = options.method ?? (options.json !== undefined || options.form || options.body ? "POST" : "GET");
     const url = this.url(path, options.query);
@@ -113,7 +120,8 @@ export class HttpClient {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      controller.abort();
+      // The reason is what a reader of a streamed body sees, so it is the error to report.
+      controller.abort(this.timeoutError(method, url, timeoutMs));
     }, timeoutMs);
     const onAbort = () => controller.abort(attempt?.reason);
     // A signal that can never fire needs no listener (and would collect them forever).
@@ -124,36 +132,98 @@ export class HttpClient {
     };
     const started = logger === silentLogger ? 0 : performance.now();
     let keepLinked = false;
+    let keepTimer = false;
     try {
-      // fetch clones (tees) every request it may have to replay on a redirect, which is a large part of
-      // its cost per call. Provider APIs do not redirect a request with a body, so only bodiless ones
-      // (status reads, file downloads) follow redirects; see transportError for the other case.
-      const response = await doFetch(url, { method, headers, body, signal: controller.signal, redirect: body === undefined ? "follow" : "error" });
+      const response = await this.fetchFollowing(url, { method, headers, body, signal: controller.signal });
       if (started) {
         logger.debug({ provider: this.options.provider, method, url, status: response.status, ms: Math.round(performance.now() - started) }, "provider request");
       }
       if (!response.ok && !options.acceptStatus?.includes(response.status)) throw await this.responseError(response);
-      if (streaming && linked && response.body) {
-        // The body stays tied to the attempt until it is read to the end: cancelling the call must stop
-        // a download too, and finishing it releases the listener.
-        keepLinked = true;
-        const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: unlink }));
-        return (await read(new Response(body, response))) as T;
+      // A declared length over the cap needs no reading to refuse (a compressed body is still counted as it inflates).
+      if (!response.headers.has("content-encoding") && Number(response.headers.get("content-length") ?? 0) > this.maxResponseBytes) {
+        await response.body?.cancel().catch(() => undefined);
+        throw this.tooLarge(response.status);
+      }
+      if (streaming && response.body) {
+        // Whoever reads the body gets at most maxResponseBytes of it. A linked body stays tied to the
+        // attempt until it is read to the end: cancelling the call must stop a download too, and
+        // finishing it releases the listener.
+        const done = () => {
+          clearTimeout(timer);
+          unlink();
+        };
+        const capped = new Response(capStream(response.body, this.maxResponseBytes, () => this.tooLarge(response.status), done), response);
+        keepLinked = linked;
+        keepTimer = true;
+        // A body nobody reads must not keep the process alive until the timer fires.
+        timer.unref();
+        return (await read(capped)) as T;
       }
       return await read(response);
     } catch (error) {
       throw this.transportError(error, method, url, timedOut, timeoutMs);
     } finally {
-      clearTimeout(timer);
+      if (!keepTimer) clearTimeout(timer);
       if (!keepLinked) unlink();
     }
   }
 
+  /**
+   * fetch with redirects handled here rather than by fetch. A provider API has no business redirecting
+   * a request with a body (fetch would replay it somewhere else), nor sending a status poll or a
+   * download to another origin: that is how a compromised or misconfigured upstream points the gateway
+   * at an internal address. Only GET and HEAD follow redirects, within the origin, a few hops deep.
+   * (Not following also spares fetch from teeing every request body it might replay.)
+   */
+  private async fetchFollowing(url: string, init: { method: string; headers: Record<string, string>; body: BodyInit | undefined; signal: AbortSignal }): Promise<Response> {
+    const { provider, logger } = this.options;
+    let target = url;
+    for (let hop = 0; ; hop++) {
+      const response = await this.options.fetch(target, { ...init, redirect: "manual" });
+      // A browser-style fetch hides the redirect ("opaqueredirect", status 0); undici shows it.
+      const redirected = response.type === "opaqueredirect" || (response.status >= 300 && response.status < 400 && response.headers.has("location"));
+      if (!redirected) return response;
+      await response.body?.cancel().catch(() => undefined);
+      const location = response.headers.get("location");
+      const next = location === null ? undefined : safeUrl(location, target);
+      const status = response.status || undefined;
+      const refuse = (why: string): never => {
+        logger.warn({ provider, method: init.method, url: stripQuery(target), status, location: next ? stripQuery(next.toString()) : location }, `provider redirect not followed: ${why}`);
+        throw new HTTPError(`${provider} answered ${init.method} with a redirect${status ? ` (${status})` : ""}, which is not followed: ${why}`, {
+          ...this.ids(),
+          statusCode: status,
+          code: "unexpected_redirect",
+        });
+      };
+      if (init.method !== "GET" && init.method !== "HEAD") return refuse("a request with a body is never redirected");
+      if (!next) return refuse("the redirect has no usable location");
+      if (next.origin !== new URL(target).origin) return refuse("it points to another origin");
+      if (hop >= MAX_REDIRECTS) return refuse(`more than ${MAX_REDIRECTS} redirects`);
+      target = next.toString();
+    }
+  }
+
+  private get maxResponseBytes(): number {
+    return this.options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  private ids(): { provider: string; model: string; requestId: string | undefined } {
+    return { provider: this.options.provider, model: this.options.model, requestId: this.options.requestId };
+  }
+
+  /** The error for a body over the cap: names the provider and the limit, keeps the status it came with. */
+  private tooLarge(status: number, limit = this.maxResponseBytes, what = "response body"): HTTPError {
+    return responseTooLarge(this.ids(), status, limit, what);
+  }
+
   async responseError(response: Response): Promise<TarashError> {
+    // An error body is read for its message; a huge one is a provider fault of its own.
+    const limit = Math.min(this.maxResponseBytes, MAX_ERROR_BODY_BYTES);
     let text = "";
     try {
-      text = await response.text();
-    } catch {
+      text = await readCappedText(response.body, limit, () => this.tooLarge(response.status, limit, "error body"));
+    } catch (error) {
+      if (error instanceof TarashError) return error;
       // An unreadable error body still has a status worth reporting.
     }
     let body: unknown;
@@ -169,21 +239,42 @@ export class HttpClient {
     return errorFromResponse(input, info, this.options);
   }
 
+  /**
+   * A failure below HTTP. The message a client may see names the provider, never its URL (a private
+   * endpoint is nobody else's business); the URL goes to the log.
+   */
+  private timeoutError(method: string, url: string, timeoutMs: number, cause?: unknown): TimeoutError {
+    this.options.logger.warn({ provider: this.options.provider, method, url: stripQuery(url), timeoutMs }, "provider request timed out");
+    return new TimeoutError(`${this.options.provider}: the ${method} request timed out after ${timeoutMs} ms`, { ...this.ids(), cause });
+  }
+
   private transportError(error: unknown, method: string, url: string, timedOut: boolean, timeoutMs: number): TarashError {
-    const ids = { provider: this.options.provider, model: this.options.model, requestId: this.options.requestId };
+    const ids = this.ids();
     if (error instanceof TarashError) return error;
     if (this.options.signal?.aborted) return abortError(this.options.signal);
-    const where = `${method} ${redactString(stripQuery(url))}`;
-    if (error instanceof Error && (error.cause as { message?: string } | undefined)?.message === "unexpected redirect") {
-      const message = `${where} answered with a redirect; a request with a body is not redirected, so point baseUrl at the final address`;
-      return new ValidationError(`${this.options.provider}: ${message}`, { ...ids, issues: [{ field: "baseUrl", message }], cause: error });
-    }
-    if (timedOut) {
-      return new TimeoutError(`${this.options.provider}: ${where} timed out after ${timeoutMs} ms`, { ...ids, cause: error });
-    }
+    if (timedOut) return this.timeoutError(method, url, timeoutMs, error);
     const cause = error instanceof Error ? ((error.cause as { code?: string } | undefined)?.code ?? error.message) : String(error);
-    return new HTTPConnectionError(`${this.options.provider}: could not reach ${where} (${cause})`, { ...ids, cause: error });
+    this.options.logger.warn({ provider: ids.provider, method, url: stripQuery(url), cause }, "provider unreachable");
+    return new HTTPConnectionError(`${ids.provider}: the ${method} request could not be completed (${cause})`, { ...ids, cause: error });
   }
+}
+
+const MAX_REDIRECTS = 5;
+
+function safeUrl(location: string, base: string): URL | undefined {
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+function responseTooLarge(ids: { provider: string; model: string; requestId?: string | undefined }, status: number, limit: number, what: string): HTTPError {
+  return new HTTPError(`${ids.provider} sent a ${what} over the ${limit}-byte limit (network.maxResponseBytes); the read was aborted`, {
+    ...ids,
+    statusCode: status,
+    code: "response_too_large",
+  });
 }
 
 function stripQuery(url: string): string {
@@ -191,18 +282,22 @@ function stripQuery(url: string): string {
   return i < 0 ? url : url.slice(0, i);
 }
 
-/** Parse a JSON response body; an unparseable body is a (retryable) provider fault, not a crash. */
+/**
+ * Parse a JSON response body, reading at most `maxBytes` of it; an unparseable body is a provider
+ * fault, not a crash.
+ */
 export async function readJson<T>(
   response: Response,
   ids: { provider: string; model: string; requestId?: string | undefined },
+  maxBytes = DEFAULT_MAX_RESPONSE_BYTES,
 ): Promise<T> {
-  const text = await response.text();
+  const text = await readCappedText(response.body, maxBytes, () => responseTooLarge(ids, response.status, maxBytes, "response body"));
   try {
     return JSON.parse(text) as T;
   } catch {
     throw new HTTPError(`${ids.provider} returned a body that is not JSON (status ${response.status})`, {
       ...ids,
-      rawResponse: text.slice(0, 500),
+      rawResponse: redactPrefix(text, 500),
     });
   }
 }

@@ -18,6 +18,7 @@ import type {
 } from "./types.js";
 import { checkLifecycle } from "./lifecycle.js";
 import { applyCapabilities, resolveNamedSize, type ValidationMode, zodToValidationError } from "./validate.js";
+import { redact } from "./redact.js";
 
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_RETRY_BASE_MS = 500;
@@ -309,7 +310,8 @@ export function progressReporter(
       model,
       attempt,
       elapsedMs: Math.round(performance.now() - started),
-      ...Object.fromEntries(Object.entries(report).filter(([, v]) => v !== undefined)),
+      // Messages and logs come from the provider, and go to clients (job events): redacted like errors.
+      ...Object.fromEntries(Object.entries(redact(report)).filter(([, v]) => v !== undefined)),
     });
     if (!parsed.success) {
       core.logger.warn({ requestId, issues: parsed.error.issues.map((i) => i.message) }, "dropped an invalid progress update");

@@ -33,12 +33,15 @@ const URL_SECRET_PARAMS = new Set([
 
 const knownSecrets = new Set<string>();
 let secretPattern: RegExp | undefined;
+/** Length of the longest registered secret: how far past a cut a secret that straddles it can reach. */
+let longestSecret = 0;
 
 /** Remember a secret value so that it is scrubbed wherever it appears later. Short values are ignored
  * because masking every "abc" in a message would destroy it without protecting anything. */
 export function registerSecret(value: string | undefined | null): void {
   if (!value || value.length < 8 || knownSecrets.has(value)) return;
   knownSecrets.add(value);
+  longestSecret = Math.max(longestSecret, value.length);
   secretPattern = undefined;
 }
 
@@ -90,6 +93,43 @@ export function redactString(input: string): string {
   return out;
 }
 
+/**
+ * Room past a cut for the context the text patterns need (a `Bearer` credential or a signed URL that
+ * straddles the cut is still recognised as one).
+ */
+const CUT_MARGIN = 256;
+
+/**
+ * At most `max` characters of `input`, redacted BEFORE it is cut: cutting first splits a secret that
+ * straddles the cut, and the part left is no longer recognised (the first 18–42 characters of a
+ * 46-character key used to leak that way). Only a window a little past the cut is scanned, so a huge
+ * text costs no more than a short one; a secret's beginning left at the very end of that window (its
+ * rest lies beyond) is dropped as well. A cut text ends with `…`.
+ */
+export function redactPrefix(input: string, max: number): string {
+  const windowLength = max + longestSecret + CUT_MARGIN;
+  if (input.length <= windowLength) {
+    const out = redactString(input);
+    return out.length > max ? `${out.slice(0, max)}…` : out;
+  }
+  const out = dropSecretStart(redactString(input.slice(0, windowLength)));
+  return `${out.slice(0, max)}…`;
+}
+
+/** `text` without a trailing run of characters that begins some registered secret. */
+function dropSecretStart(text: string): string {
+  let cut = 0;
+  for (const secret of knownSecrets) {
+    for (let k = Math.min(secret.length - 1, text.length); k > cut; k--) {
+      if (text.endsWith(secret.slice(0, k))) {
+        cut = k;
+        break;
+      }
+    }
+  }
+  return cut > 0 ? text.slice(0, text.length - cut) : text;
+}
+
 const MAX_DEPTH = 12;
 const MAX_STRING = 4096;
 
@@ -103,9 +143,8 @@ export function redact<T>(value: T): T {
 
 function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (typeof value === "string") {
-    const s = redactString(value);
-    if (s.startsWith("data:") && s.length > 256) return `${s.slice(0, 48)}…[${s.length} chars]`;
-    return s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}…[${s.length} chars]` : s;
+    if (value.startsWith("data:") && value.length > 256) return `${redactPrefix(value, 48)}[${value.length} chars]`;
+    return value.length > MAX_STRING ? `${redactPrefix(value, MAX_STRING)}[${value.length} chars]` : redactString(value);
   }
   if (value === null || typeof value !== "object") return value;
   if (depth >= MAX_DEPTH) return "[depth limit]";

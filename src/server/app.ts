@@ -86,7 +86,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     (config.storage.type === "s3"
       ? S3Storage.fromConfig(config.storage)
       : new LocalStorage({ dir: config.storage.dir, signer, baseUrl, defaultTtlSeconds: config.storage.urlTtlSeconds }));
-  const network = { allowPrivateNetwork: config.network.allowPrivateNetwork, allowedHosts: config.network.allowedHosts };
+  const network = { allowPrivateNetwork: config.network.allowPrivateNetwork, allowedHosts: config.network.allowedHosts, maxResponseBytes: config.network.maxResponseBytes };
   const gateway = createGateway({
     providers: config.providers,
     aliases: config.aliases,

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../core/body-limit.js";
 import { LOG_LEVELS } from "../core/logger.js";
 import { MockConfigSchema, VALIDATION_MODES } from "../core/schemas.js";
 
@@ -252,9 +253,13 @@ export const ServerConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** SSRF policy for input URLs the gateway fetches on behalf of callers. */
+    /** SSRF policy for input URLs the gateway fetches on behalf of callers; the cap on provider responses. */
     network: z
-      .object({ allowPrivateNetwork: z.boolean().default(false), allowedHosts: z.array(z.string()).default([]) })
+      .object({
+        allowPrivateNetwork: z.boolean().default(false),
+        allowedHosts: z.array(z.string()).default([]),
+        maxResponseBytes: z.number().int().min(1024).default(DEFAULT_MAX_RESPONSE_BYTES),
+      })
       .strict()
       .prefault({}),
   })

@@ -9,9 +9,13 @@ import {
   TimeoutError,
   ValidationError,
 } from "../core/errors.js";
+import { redactPrefix } from "../core/redact.js";
 import { zodToValidationError } from "../core/validate.js";
 import { STORAGE_RETRY_AFTER_SECONDS, StorageBackendError } from "./storage/errors.js";
 import type { z } from "zod";
+
+const MAX_MESSAGE_CHARS = 8192;
+const MAX_NAME_CHARS = 256;
 
 /**
  * An error with its HTTP face. Handlers throw these (or library errors, mapped by `toApiError`); the
@@ -32,11 +36,14 @@ export class ApiError extends Error {
     message: string,
     options: { type?: string; param?: string | null | undefined; code?: string | null | undefined; headers?: Record<string, string> } = {},
   ) {
-    super(message);
+    // Everything here reaches a client, a job record, an SSE event and the log; much of it can come
+    // from a provider (its message, the parameter it blamed, its error code), so each is redacted
+    // whole and only then bounded.
+    super(redactPrefix(message, MAX_MESSAGE_CHARS));
     this.status = status;
     this.type = options.type ?? defaultType(status);
-    this.param = options.param ?? null;
-    this.code = options.code ?? null;
+    this.param = typeof options.param === "string" ? redactPrefix(options.param, MAX_NAME_CHARS) : null;
+    this.code = typeof options.code === "string" ? redactPrefix(options.code, MAX_NAME_CHARS) : null;
     this.headers = options.headers ?? {};
   }
 }

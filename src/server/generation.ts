@@ -150,6 +150,7 @@ export class Generator {
         maxBytes: this.network.maxDownloadBytes,
         signal,
         field: `${kind} output`,
+        source: "provider",
       });
       const mediaType = item.mediaType || opened.contentType || "application/octet-stream";
       const key = assetKey(scope.tenant, kind, mediaType);

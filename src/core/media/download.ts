@@ -1,5 +1,6 @@
 import { abortError } from "../abort.js";
-import { HTTPConnectionError, HTTPError, TarashError, TimeoutError, ValidationError } from "../errors.js";
+import { GenerationFailedError, HTTPConnectionError, HTTPError, TarashError, TimeoutError, ValidationError } from "../errors.js";
+import { capStream } from "../body-limit.js";
 import { redactString } from "../redact.js";
 import { type NetworkPolicy, BlockedAddressError, checkUrl, guardedLookup } from "./ssrf.js";
 import { sniffMediaType } from "./sniff.js";
@@ -18,6 +19,12 @@ export interface DownloadOptions {
   field?: string | undefined;
   /** Fetch used when the policy allows private addresses (tests, custom runtimes). */
   fetch?: typeof fetch | undefined;
+  /**
+   * Who handed us the URL. A user's URL that is refused (private address, too large) is the user's
+   * mistake (ValidationError, 400); a provider's output URL that is refused is the provider's fault
+   * (GenerationFailedError, 502). Default "user".
+   */
+  source?: "user" | "provider" | undefined;
 }
 
 export interface OpenedDownload {
@@ -46,7 +53,11 @@ function guardedFetch(policy: NetworkPolicy): Promise<GuardedFetch> {
   return f;
 }
 
-function refused(field: string, reason: string): ValidationError {
+function refused(field: string, reason: string, source: DownloadOptions["source"]): TarashError {
+  if (source === "provider") {
+    // Not retried: the provider already generated (and billed) the output it points at.
+    return new GenerationFailedError(`${field}: the provider's output URL was refused: ${reason}`, { code: "output_refused" });
+  }
   return new ValidationError(`${field}: refused to fetch the URL: ${reason}`, {
     issues: [{ field, message: `refused to fetch the URL: ${reason}` }],
   });
@@ -58,6 +69,7 @@ function refused(field: string, reason: string): ValidationError {
  */
 export async function openDownload(rawUrl: string, options: DownloadOptions): Promise<OpenedDownload> {
   const field = options.field ?? "url";
+  const refuse = (reason: string) => refused(field, reason, options.source);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
   const timeout = AbortSignal.timeout(timeoutMs);
@@ -70,13 +82,13 @@ export async function openDownload(rawUrl: string, options: DownloadOptions): Pr
   try {
     url = new URL(rawUrl);
   } catch {
-    throw refused(field, "not a valid URL");
+    throw refuse("not a valid URL");
   }
   const origin = url.origin;
   let response: Response | undefined;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const problem = checkUrl(url, options.policy);
-    if (problem) throw refused(field, problem);
+    if (problem) throw refuse(problem);
     const headers = url.origin === origin ? options.headers : undefined;
     try {
       response = await doFetch(url.toString(), { headers, signal, redirect: "manual" });
@@ -84,18 +96,22 @@ export async function openDownload(rawUrl: string, options: DownloadOptions): Pr
       if (options.signal?.aborted) throw abortError(options.signal);
       if (timeout.aborted) throw new TimeoutError(`${field}: download timed out after ${timeoutMs} ms`, { cause: error });
       const cause = (error as { cause?: unknown }).cause;
-      if (cause instanceof BlockedAddressError) throw refused(field, cause.message);
+      if (cause instanceof BlockedAddressError) throw refuse(cause.message);
       throw new HTTPConnectionError(`${field}: could not download ${redactString(url.origin)} (${(cause as Error | undefined)?.message ?? String(error)})`, { cause: error });
     }
     const location = response.headers.get("location");
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel();
-      url = new URL(location, url);
+      try {
+        url = new URL(location, url);
+      } catch {
+        throw refuse("the redirect points to an invalid URL");
+      }
       continue;
     }
     break;
   }
-  if (!response || (response.status >= 300 && response.status < 400)) throw refused(field, "too many redirects");
+  if (!response || (response.status >= 300 && response.status < 400)) throw refuse("too many redirects");
   if (!response.ok) {
     await response.body?.cancel();
     throw new HTTPError(`${field}: download failed with status ${response.status}`, { statusCode: response.status });
@@ -103,19 +119,12 @@ export async function openDownload(rawUrl: string, options: DownloadOptions): Pr
   const declared = Number(response.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > maxBytes) {
     await response.body?.cancel();
-    throw refused(field, `the file is ${declared} bytes, over the ${maxBytes}-byte limit`);
+    throw refuse(`the file is ${declared} bytes, over the ${maxBytes}-byte limit`);
   }
   if (!response.body) throw new HTTPError(`${field}: the download has no body`, { statusCode: response.status });
-  let seen = 0;
-  const limiter = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      seen += chunk.byteLength;
-      if (seen > maxBytes) controller.error(refused(field, `the file exceeds the ${maxBytes}-byte limit`));
-      else controller.enqueue(chunk);
-    },
-  });
   return {
-    body: response.body.pipeThrough(limiter),
+    // Counted as it streams, after any content decoding: a gzip body is capped on its inflated size.
+    body: capStream(response.body, maxBytes, () => refuse(`the file exceeds the ${maxBytes}-byte limit`)),
     contentType: response.headers.get("content-type")?.split(";")[0]?.trim() || undefined,
     contentLength: Number.isFinite(declared) ? declared : undefined,
   };

@@ -20,10 +20,10 @@ export interface MediaTools {
   toUrl(input: MediaInput, field: string): Promise<string>;
   /** A Blob with a sensible file name, for multipart uploads. */
   toFile(input: MediaInput, field: string, name?: string): Promise<{ blob: Blob; filename: string }>;
-  /** Download a URL (guarded, bounded). */
-  download(url: string, options?: Partial<Pick<DownloadOptions, "headers" | "maxBytes" | "field">>): Promise<MediaBytes>;
-  /** Open a URL as a stream (guarded, bounded), for large outputs. */
-  open(url: string, options?: Partial<Pick<DownloadOptions, "headers" | "maxBytes" | "field">>): Promise<OpenedDownload>;
+  /** Download a URL (guarded, bounded). For a provider's outputs: a refusal is the provider's fault unless `source: "user"`. */
+  download(url: string, options?: Partial<Pick<DownloadOptions, "headers" | "maxBytes" | "field" | "source">>): Promise<MediaBytes>;
+  /** Open a URL as a stream (guarded, bounded), for large outputs (a refusal is the provider's fault unless `source: "user"`). */
+  open(url: string, options?: Partial<Pick<DownloadOptions, "headers" | "maxBytes" | "field" | "source">>): Promise<OpenedDownload>;
 }
 
 export function parseDataUrl(url: string, field: string): MediaBytes {
@@ -80,10 +80,10 @@ export function createMediaTools(base: Omit<DownloadOptions, "field" | "headers"
       return { blob, filename: `${name}.${extensionFor(mediaType)}` };
     },
     download(url, options = {}) {
-      return download(url, { ...base, ...options });
+      return download(url, { ...base, source: "provider", ...options });
     },
     open(url, options = {}) {
-      return openDownload(url, { ...base, ...options });
+      return openDownload(url, { ...base, source: "provider", ...options });
     },
   };
   return tools;

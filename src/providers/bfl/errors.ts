@@ -1,4 +1,4 @@
-import type { ErrorParser, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorParser, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /** BFL JSON fields → the request field a user set. */
 const FIELD_BY_PARAM: Readonly<Record<string, string>> = {
@@ -17,7 +17,7 @@ const FIELD_BY_PARAM: Readonly<Record<string, string>> = {
 
 export function requestFieldFor(param: string): string {
   if (/^input_image(_\d+)?$/.test(param)) return "imageList";
-  return FIELD_BY_PARAM[param] ?? `extraParams.${param}`;
+  return ownEntry(FIELD_BY_PARAM, param) ?? `extraParams.${param}`;
 }
 
 interface DetailItem {

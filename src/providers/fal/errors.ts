@@ -36,7 +36,9 @@ export function parseFalError(input: ErrorBody, fieldName: (wire: string) => str
     info.message = items.map((d) => [detailField(d), str(d.msg)].filter(Boolean).join(": ")).join("; ") || undefined;
     const first = items[0];
     const wire = first ? detailField(first) : undefined;
-    if (wire) info.field = fieldName(wire);
+    // The adapter's mapping is a lookup by the provider's string; only a string result is a field name.
+    const mapped = wire ? fieldName(wire) : undefined;
+    if (wire) info.field = typeof mapped === "string" ? mapped : wire;
     info.code = str(first?.type);
     if (items.some((d) => MODERATION_TYPES.has(String(d.type)))) info.kind = "moderation";
   } else {

@@ -13,6 +13,7 @@ import { readServerSentEvents } from "../../core/sse.js";
 import type { InputSpec } from "../../core/remote-schema/compile.js";
 import { parseFalError } from "./errors.js";
 import { checkFalInput, falInputSpec } from "./schema.js";
+import { redactPrefix } from "../../core/redact.js";
 
 export type FalQueueStatusName = "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
 
@@ -213,7 +214,7 @@ export async function fetchQueueResult<T>(
   try {
     data = JSON.parse(text) as T;
   } catch {
-    throw new HTTPError(`fal returned a result that is not JSON (status ${response.status})`, { rawResponse: text.slice(0, 500) });
+    throw new HTTPError(`fal returned a result that is not JSON (status ${response.status})`, { rawResponse: redactPrefix(text, 500) });
   }
   return { data, requestId: response.headers.get("x-fal-request-id") ?? handle.requestId };
 }
@@ -296,7 +297,9 @@ export async function waitOnStatusStream(ctx: AdapterContext, handle: FalQueueHa
   const deadline = ctx.deadline ?? Date.now() + DEFAULT_POLL_LIMIT_MS;
   let response: Response;
   try {
-    response = await falClient(ctx).request(`${handle.statusUrl}/stream`, { query: { logs: 1 }, acceptStatus: [404, 405] });
+    // The request's own timeout covers the whole body: a stream lasts as long as the job, so it is bounded by the
+    // job's deadline here and by the idle limit below.
+    response = await falClient(ctx).request(`${handle.statusUrl}/stream`, { query: { logs: 1 }, acceptStatus: [404, 405], timeoutMs: Math.max(1, deadline - Date.now()) });
   } catch (error) {
     if (ctx.signal.aborted) throw await cancelOnAbort(ctx, handle, error);
     if (isRetryableError(error)) return "unavailable";

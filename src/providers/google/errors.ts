@@ -1,4 +1,4 @@
-import type { ErrorParser, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorParser, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /**
  * Google's error model (google.rpc.Status) is shared by the Gemini API and Vertex AI, for images and
@@ -79,7 +79,7 @@ export function classifyGoogleStatus(status: GoogleRpcStatus, httpStatus?: numbe
   const details = detailsOf(status);
   const reason = details.map((d) => d.reason).find((r): r is string => typeof r === "string");
   const retryDelay = details.map((d) => durationToMs(d.retryDelay)).find((ms) => ms !== undefined);
-  let kind: Kind = status.status ? KIND_BY_STATUS[status.status] : undefined;
+  let kind: Kind = typeof status.status === "string" ? ownEntry(KIND_BY_STATUS, status.status) : undefined;
   if (reason && AUTH_REASONS.has(reason)) kind = "authentication";
   // 5xx statuses keep their HTTP classification (retryable HTTPError with the status code).
   if (kind === "transient" && httpStatus !== undefined && httpStatus >= 500) kind = undefined;

@@ -3,6 +3,7 @@ import type { AdapterContext } from "../../core/provider.js";
 import type { AdapterImageResult, NormalizedImageRequest, Usage } from "../../core/types.js";
 import { type GoogleTarget, googleHttp, googleTarget, vertexOnly } from "./endpoint.js";
 import { type Json, child, isPlainObject, mergeDeep, ratioFromSize, rejectField, warnUnsupported, withoutImageData } from "./wire.js";
+import { redactPrefix } from "../../core/redact.js";
 
 /** Ratios the generateContent image models take; used to map a pixel size for uncatalogued models. */
 export const GEMINI_IMAGE_RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:4", "4:1", "1:8", "8:1"];
@@ -170,7 +171,7 @@ export function parseGeminiResponse(ctx: AdapterContext, response: GeminiRespons
     }
     const reason = reasons[0] ?? "no candidates";
     throw new GenerationFailedError(
-      `google returned no image (finishReason ${reason})${message ? `: ${message}` : ""}${text ? `; the model said: ${text.slice(0, 300)}` : ""}`,
+      `google returned no image (finishReason ${reason})${message ? `: ${message}` : ""}${text ? `; the model said: ${redactPrefix(text, 300)}` : ""}`,
       { ...ids, code: reason },
     );
   }

@@ -226,7 +226,7 @@ const RPC_CODE_NAMES: Record<number, string> = {
 const SAFETY_WORDING = /usage guidelines|responsible ai|safety (?:filter|settings|polic)|content polic|support codes?:/i;
 
 function operationError(ctx: AdapterContext, status: GoogleRpcStatus, rawResponse: unknown): TarashError {
-  const named: GoogleRpcStatus = { ...status, status: status.status ?? (status.code !== undefined ? RPC_CODE_NAMES[status.code] : undefined) };
+  const named: GoogleRpcStatus = { ...status, status: status.status ?? (typeof status.code === "number" ? RPC_CODE_NAMES[status.code] : undefined) };
   const info = classifyGoogleStatus(named);
   const detail = info.message ?? named.status ?? "no reason given";
   const message = `google Veo operation failed: ${detail}`;

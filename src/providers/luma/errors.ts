@@ -1,4 +1,4 @@
-import type { ErrorParser, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorParser, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /** Luma answers `{"detail": "..."}` or FastAPI's `{"detail": [{type, loc, msg, input, ctx}]}`. */
 interface FastApiIssue {
@@ -34,7 +34,7 @@ export function fieldFromLoc(loc: readonly (string | number)[] | undefined): str
   const path = (loc ?? []).filter((p) => p !== "body").map(String);
   const head = path[0];
   if (head === undefined) return undefined;
-  return FIELD_BY_PARAM[head] ?? `extraParams.${path.join(".")}`;
+  return ownEntry(FIELD_BY_PARAM, head) ?? `extraParams.${path.join(".")}`;
 }
 
 function isIssueList(v: unknown): v is FastApiIssue[] {

@@ -1,4 +1,4 @@
-import type { ErrorBody, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorBody, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /** OpenAI's error body: `{"error":{"message","type","param","code"}}`. */
 export interface OpenAIErrorObject {
@@ -48,7 +48,7 @@ export function parseOpenAIError(input: ErrorBody): ProviderErrorInfo | undefine
   const code = str(err?.code) ?? str(err?.type);
   const param = str(err?.param);
   const info: ProviderErrorInfo = { message, code, retryAfterMs: retryAfterMs(input.headers) };
-  if (param) info.field = FIELD_FOR_PARAM[param] ?? param;
+  if (param) info.field = ownEntry(FIELD_FOR_PARAM, param) ?? param;
 
   const safetyBlock = str(err?.type) === "image_generation_user_error" && /safety/i.test(message ?? "");
   if ((code && MODERATION_CODES.has(code)) || safetyBlock) {

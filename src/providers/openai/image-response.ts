@@ -1,7 +1,9 @@
 import { HTTPError } from "../../core/errors.js";
+import { ownEntry } from "../../core/http-errors.js";
 import { parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, Usage } from "../../core/types.js";
 import type { OpenAIImageFamily } from "./models.js";
+import { redactPrefix } from "../../core/redact.js";
 
 /** `ImagesResponse` of generations, edits and variations. */
 export interface OpenAIImagesResponse {
@@ -51,7 +53,7 @@ function parseBody(data: Uint8Array, status: number, ids: { provider: string; mo
   } catch {
     // Reported below, like any other unusable body.
   }
-  throw new HTTPError(`${ids.provider} returned a body that is not a JSON object (status ${status})`, { ...ids, rawResponse: text.slice(0, 500) });
+  throw new HTTPError(`${ids.provider} returned a body that is not a JSON object (status ${status})`, { ...ids, rawResponse: redactPrefix(text, 500) });
 }
 
 /** Turn an `ImagesResponse` (read whole, so the request timeout covers the body) into the adapter result. */
@@ -63,7 +65,7 @@ export function readImagesResponse(
 ): AdapterImageResult {
   const body = parseBody(data, response.status, ids);
   const format = body.output_format ?? (family === "gpt-image" ? undefined : "png");
-  const mediaType = format ? MEDIA_TYPES[format] : undefined;
+  const mediaType = typeof format === "string" ? ownEntry(MEDIA_TYPES, format) : undefined;
   const dims = body.size ? parseSize(body.size) : undefined;
   const images = (body.data ?? []).flatMap((item): AdapterImageResult["images"] => {
     const common = { mediaType, width: dims?.width, height: dims?.height, revisedPrompt: item.revised_prompt };

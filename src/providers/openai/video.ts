@@ -1,5 +1,5 @@
 import { ContentModerationError, GenerationFailedError, ValidationError } from "../../core/errors.js";
-import type { ErrorBody, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorBody, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 import type { HttpClient, QueryValue } from "../../core/http.js";
 import type { AdapterContext, VideoJobState } from "../../core/provider.js";
 import { parseSize } from "../../core/sizes.js";
@@ -56,7 +56,7 @@ export function videoErrorParser(base: (input: ErrorBody) => ProviderErrorInfo |
   return (input: ErrorBody): ProviderErrorInfo | undefined => {
     const info = base(input);
     if (!info) return info;
-    if (info.field !== undefined) info.field = VIDEO_FIELD_FOR_PARAM[info.field] ?? info.field;
+    if (info.field !== undefined) info.field = ownEntry(VIDEO_FIELD_FOR_PARAM, info.field) ?? info.field;
     if (info.field === undefined && /image must match/i.test(info.message ?? "")) info.field = "imageList";
     return info;
   };

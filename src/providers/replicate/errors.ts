@@ -1,4 +1,5 @@
-import type { ErrorBody, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorBody, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
+import { redactPrefix } from "../../core/redact.js";
 
 /** Words Replicate's models and safety checkers use when they refuse a prompt or an output. */
 const MODERATION = /nsfw|flagged as sensitive|\(E005\)|safety (checker|filter|system)|content (policy|moderation)|moderat/i;
@@ -49,7 +50,7 @@ export function replicateErrorParser(options: ParseErrorOptions = {}): (input: E
     const message =
       (first && str(first.description) ? `${str(first.field) ?? "input"}: ${str(first.description)}` : undefined) ??
       (title && detail && !detail.startsWith(title) ? `${title}: ${detail}` : (detail ?? title)) ??
-      (text.trim() && !text.trim().startsWith("<") ? text.trim().slice(0, 500) : undefined);
+      (text.trim() && !text.trim().startsWith("<") ? redactPrefix(text.trim(), 500) : undefined);
     const info: ProviderErrorInfo = { message, code: title };
 
     if (message && isModerationMessage(message)) return { ...info, kind: "moderation" };
@@ -71,5 +72,5 @@ export function replicateErrorParser(options: ParseErrorOptions = {}): (input: E
 function requestField(wire: string | undefined, names: Readonly<Record<string, string>> | undefined): string {
   if (!wire) return "input";
   const name = wire.replace(/^input\./, "").split(".")[0] ?? wire;
-  return names?.[name] ?? (wire.startsWith("input.") ? wire : `input.${wire}`);
+  return ownEntry(names, name) ?? (wire.startsWith("input.") ? wire : `input.${wire}`);
 }

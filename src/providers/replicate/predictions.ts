@@ -11,6 +11,7 @@ import type { AdapterContext, ProgressReport } from "../../core/provider.js";
 import type { InputSpec } from "../../core/remote-schema/compile.js";
 import { checkReplicateInput, replicateInputSpec } from "./schema.js";
 import { isModerationMessage, isTransientMessage, type ParseErrorOptions, replicateErrorParser } from "./errors.js";
+import { redactPrefix } from "../../core/redact.js";
 
 /**
  * Replicate's predictions protocol, shared by the image and video adapters: create (official
@@ -234,7 +235,7 @@ function errorText(error: unknown): string | undefined {
   if (error && typeof error === "object") {
     const m = (error as { message?: unknown; detail?: unknown }).message ?? (error as { detail?: unknown }).detail;
     if (typeof m === "string" && m.trim()) return m.trim();
-    return JSON.stringify(error).slice(0, 500);
+    return redactPrefix(JSON.stringify(error), 500);
   }
   return undefined;
 }

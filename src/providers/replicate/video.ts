@@ -1,3 +1,4 @@
+import { ownEntry } from "../../core/http-errors.js";
 import type { AdapterContext, VideoJobState } from "../../core/provider.js";
 import type { AdapterVideoResult, NormalizedVideoRequest } from "../../core/types.js";
 import { parseReplicateOptions } from "./options.js";
@@ -77,7 +78,7 @@ const MEDIA_TYPES: Readonly<Record<string, string>> = { mp4: "video/mp4", webm: 
 
 function mediaTypeOf(url: string): string {
   const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase();
-  return (ext && MEDIA_TYPES[ext]) ?? "video/mp4";
+  return (ext && ownEntry(MEDIA_TYPES, ext)) ?? "video/mp4";
 }
 
 /** Seconds of video the prediction was asked for: its duration input, else the model's fixed length. */

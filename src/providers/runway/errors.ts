@@ -5,7 +5,7 @@ import {
   type TarashErrorOptions,
   ValidationError,
 } from "../../core/errors.js";
-import type { ErrorParser, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorParser, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /** Runway body fields → the request field a user set. Anything else came from `extraParams`. */
 const FIELD_BY_PARAM: Readonly<Record<string, string>> = {
@@ -27,13 +27,13 @@ const FIELD_BY_PARAM: Readonly<Record<string, string>> = {
 export function fieldFromPath(path: readonly (string | number)[]): string | undefined {
   const head = path[0];
   if (head === undefined) return undefined;
-  return FIELD_BY_PARAM[String(head)] ?? `extraParams.${path.map(String).join(".")}`;
+  return ownEntry(FIELD_BY_PARAM, String(head)) ?? `extraParams.${path.map(String).join(".")}`;
 }
 
 /** Asset errors name the field in prose ("promptImage: Only HTTPS URLs are allowed"). */
 export function fieldFromText(text: string): string | undefined {
   const m = /\b(promptText|promptImage|promptVideo|videoUri|references|keyframes|ratio|targetAspectRatio|duration|seed|negativePrompt|audio|model)\b/.exec(text);
-  return m ? FIELD_BY_PARAM[m[1]!] : undefined;
+  return m ? ownEntry(FIELD_BY_PARAM, m[1]!) : undefined;
 }
 
 interface RunwayIssue {

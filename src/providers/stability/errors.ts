@@ -1,4 +1,4 @@
-import type { ErrorParser, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorParser, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /** Stability's error body: `{id, name, errors: ["field: problem", ...]}`. */
 export interface StabilityErrorBody {
@@ -22,7 +22,7 @@ const FIELD_BY_PARAM: Readonly<Record<string, string>> = {
 };
 
 export function requestFieldFor(param: string): string {
-  return FIELD_BY_PARAM[param] ?? `extraParams.${param}`;
+  return ownEntry(FIELD_BY_PARAM, param) ?? `extraParams.${param}`;
 }
 
 function asBody(body: unknown): StabilityErrorBody | undefined {

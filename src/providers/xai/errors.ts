@@ -1,4 +1,4 @@
-import type { ErrorBody, ProviderErrorInfo } from "../../core/http-errors.js";
+import { type ErrorBody, type ProviderErrorInfo, ownEntry } from "../../core/http-errors.js";
 
 /** Wire field → the request field a user set, so a ValidationError points at their own input. */
 const REQUEST_FIELD: Record<string, string> = {
@@ -16,7 +16,7 @@ const REQUEST_FIELD: Record<string, string> = {
 };
 
 export function requestField(wire: string): string {
-  return REQUEST_FIELD[wire] ?? `extraParams.${wire}`;
+  return ownEntry(REQUEST_FIELD, wire) ?? `extraParams.${wire}`;
 }
 
 function str(v: unknown): string | undefined {

@@ -65,6 +65,8 @@ export async function outputBase64(state: AppState, url: string, signal?: AbortS
     policy: { allowPrivateNetwork: state.config.network.allowPrivateNetwork, allowedHosts: state.config.network.allowedHosts },
     signal,
     field: "output",
+    // A provider's output: a refusal is the provider's fault (502), not the client's.
+    source: "provider",
   });
   return Buffer.from(data).toString("base64");
 }
