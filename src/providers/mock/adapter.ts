@@ -5,9 +5,9 @@ import { ValidationError } from "../../core/errors.js";
 import type { AdapterContext, ProviderAdapter, VideoJobState } from "../../core/provider.js";
 import { dimensionsForRatio, parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, AdapterVideoResult, NormalizedImageRequest, NormalizedVideoRequest } from "../../core/types.js";
-import { encodeJpeg, encodePng, encodeWebp } from "./encode.js";
 import { mockError, pickOutcome } from "./faults.js";
-import { renderImage, seedFrom } from "./render.js";
+import { seedFrom } from "./render.js";
+import { renderAllOnWorkers } from "./render-pool.js";
 
 const DEFAULT_IMAGE_LATENCY_MS = 400;
 const DEFAULT_VIDEO_LATENCY_MS = 1_500;
@@ -61,11 +61,10 @@ async function generateImage(ctx: AdapterContext, req: NormalizedImageRequest): 
   const n = req.n ?? 1;
   // Without a seed the mock behaves like a real model: a new picture every call.
   const base = req.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const images = Array.from({ length: n }, (_, i) => {
-    const pixels = renderImage(width, height, seedFrom(req.prompt, base, i, req.negativePrompt, req.style));
-    const data = format === "jpeg" ? encodeJpeg(pixels) : format === "webp" ? encodeWebp(pixels) : encodePng(pixels);
-    return { data, revisedPrompt: req.enhancePrompt ? `${req.prompt}, highly detailed` : undefined };
-  });
+  // Rendering and encoding run on media workers: a 4096² PNG is about a second of CPU.
+  const inputs = Array.from({ length: n }, (_, i) => ({ width, height, format, seed: seedFrom(req.prompt, base, i, req.negativePrompt, req.style) }));
+  const revisedPrompt = req.enhancePrompt ? `${req.prompt}, highly detailed` : undefined;
+  const images = (await renderAllOnWorkers(inputs, ctx.signal)).map((data) => ({ data, revisedPrompt }));
   return {
     images,
     providerRequestId: `mock_${seedFrom(req.prompt, base).toString(16)}`,
