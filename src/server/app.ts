@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { createGateway } from "../core/gateway.js";
+import { drainMediaWorkers } from "../core/media/worker-pool.js";
 import { type Logger, type LoggerOptions, createLogger } from "../core/logger.js";
 import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
@@ -17,6 +18,7 @@ import { RedisJobQueue, redisQueueOptions } from "./jobs/redis.js";
 import { deliverWebhook } from "./jobs/webhook.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
+import { MockAccess } from "./mock-access.js";
 import { Router, checkRouteTargets } from "./routing.js";
 import { imageRoutes } from "./routes/images.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -59,6 +61,17 @@ export interface GatewayApp {
 }
 
 const LEGACY_PREFIX = "/image/";
+
+/** The provider a model name resolves to, or undefined when it does not (the request is validated later). */
+function providerOf(gateway: ReturnType<typeof createGateway>) {
+  return (model: string, provider: string | undefined, kind: "image" | "video") => {
+    try {
+      return gateway.resolveModel(model, { ...(provider ? { provider } : {}), kind }).provider;
+    } catch {
+      return undefined;
+    }
+  };
+}
 
 function renderError(c: AppContext, e: ApiError): Response {
   for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
@@ -112,7 +125,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     storage,
     signer,
     queue,
-    router: new Router(config),
+    router: new Router(config, new MockAccess(config, providerOf(gateway))),
     metrics,
     logger,
     auth: createAuthenticator(config),
@@ -163,6 +176,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     metrics.requestDuration.observe({ route, method: c.req.method }, seconds);
     const principal = c.get("principal") as AppEnv["Variables"]["principal"] | undefined;
     const fields = { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000), tenant: principal?.tenant, generationId };
+    // A mocked generation is marked in its log line as in its response (x-tarash-mock).
+    if (c.res.headers.get("x-tarash-mock") === "true") Object.assign(fields, { mock: true });
     if (status >= 500) logger.warn(fields, "request failed");
     else logger.info(fields, "request");
   });
@@ -224,6 +239,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     async close(reason = "the server is shutting down", timeoutMs = config.server.shutdownTimeoutMs) {
       state.draining = true;
       await queue.close(reason, { timeoutMs });
+      await drainMediaWorkers();
       state.shutdown.abort();
     },
   };

@@ -74,6 +74,7 @@ export class Metrics {
   );
   readonly providerErrors = new Counter("tarash_provider_errors_total", "Failed provider attempts by provider and error type.");
   readonly webhookDeliveries = new Counter("tarash_webhook_deliveries_total", "Webhook delivery attempts by outcome.");
+  readonly mockGenerations = new Counter("tarash_mock_generations_total", "Generations answered by the mock provider (nothing billed), by kind.");
 
   /** Prometheus text; `jobs` are sampled at scrape time. */
   render(jobs: Record<string, number>): string {
@@ -86,6 +87,7 @@ export class Metrics {
         this.generationDuration.render(),
         this.providerErrors.render(),
         this.webhookDeliveries.render(),
+        this.mockGenerations.render(),
         jobLines.join("\n"),
       ].join("\n") + "\n"
     );

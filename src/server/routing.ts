@@ -4,6 +4,7 @@ import { MockConfigSchema, VALIDATION_MODES } from "../core/schemas.js";
 import { ValidationError } from "../core/errors.js";
 import type { Gateway } from "../core/gateway.js";
 import { ConfigError, type RouteConfig, type ServerConfig } from "./config.js";
+import type { MockAccess } from "./mock-access.js";
 
 /**
  * Turns what a caller names (`model`: a route name, an alias, `provider/model`, or nothing) into the
@@ -30,7 +31,11 @@ function strip<T extends object>(o: T): T {
 }
 
 export class Router {
-  constructor(private readonly config: ServerConfig) {}
+  constructor(
+    private readonly config: ServerConfig,
+    /** Refuses client-chosen mock targets on a gateway that does not enable the mock. */
+    private readonly mock?: MockAccess | undefined,
+  ) {}
 
   /** Names clients may use as `model`: configured routes. */
   routeNames(): string[] {
@@ -58,12 +63,19 @@ export class Router {
 
   /** The config chain for a request's `model` (or the default route of `kind`). */
   resolve(model: string | undefined, kind: MediaKind): GenerationConfigInput {
+    this.mock?.checkModel(model, kind);
     const name = model ?? this.config.defaultRoutes[kind];
     const base = this.config.routes[name] ? this.fromRoute(name, 0) : { model: name };
     return this.withGlobalMock(base);
   }
 
-  /** A client-supplied config (native jobs API) with the gateway's mock mode applied. */
+  /** A client-supplied config (native jobs API): checked for mock use, then the gateway's mock mode applied. */
+  fromClient(config: ClientConfig, kind: MediaKind): GenerationConfigInput {
+    this.mock?.checkClientConfig(config, kind);
+    return this.withGlobalMock(config);
+  }
+
+  /** A config with the gateway's mock mode applied. */
   withGlobalMock(config: GenerationConfigInput): GenerationConfigInput {
     const mock = this.config.mock;
     if (!mock?.enabled) return config;

@@ -46,7 +46,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/v1/jobs", async (c) => {
     const body = await jsonBody(c, JobCreateBodySchema);
     let config: GenerationConfigInput;
-    if (body.config) config = state.router.withGlobalMock(body.config);
+    if (body.config) config = state.router.fromClient(body.config, body.kind);
     else if (body.route !== undefined) {
       if (!state.router.routeNames().includes(body.route)) {
         throw badRequest(`unknown route ${JSON.stringify(body.route)}; configured: ${state.router.routeNames().join(", ") || "(none)"}`, "route");
@@ -96,6 +96,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.get("/v1/jobs/:id", async (c) => {
     const job = await state.queue.get(c.req.param("id"), c.get("principal").tenant);
     if (!job) throw notFound("job");
+    if (job.result?.isMock === true) c.header("x-tarash-mock", "true");
     return c.json(await jobView(state, job));
   });
 

@@ -44,13 +44,14 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       ...(s.output_format !== undefined ? { outputFormat: s.output_format } : {}),
       ...(Object.keys(extra).length ? { extraParams: extra } : {}),
     };
-    const config = state.router.resolve(s.model, "image");
+    const config = await withClientFields((field) => legacyField(field, s), () => state.router.resolve(s.model, "image"));
     const { response } = await withClientFields(
       (field) => legacyField(field, s),
       () => state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal }),
     );
     const image = response.images[0]!;
     c.header("x-tarash-generation-id", response.requestId);
+    if (response.isMock) c.header("x-tarash-mock", "true");
     return c.json({
       success: true,
       code: 200,
