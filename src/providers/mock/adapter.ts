@@ -6,6 +6,7 @@ import type { AdapterContext, ProviderAdapter, VideoJobState } from "../../core/
 import { dimensionsForRatio, parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, AdapterVideoResult, NormalizedImageRequest, NormalizedVideoRequest } from "../../core/types.js";
 import { mockError, pickOutcome } from "./faults.js";
+import { MOCK_JOB_TTL_MS, cancelledAt, recordCancel } from "./job-state.js";
 import { seedFrom } from "./render.js";
 import { renderAllOnWorkers } from "./render-pool.js";
 
@@ -85,7 +86,6 @@ interface MockJob {
   m?: string | undefined;
 }
 
-const cancelled = new Set<string>();
 
 /** Faults that real providers report as a failed job rather than at submit. */
 const LATE_FAULTS: Record<string, Parameters<typeof mockError>[0]> = {
@@ -95,11 +95,15 @@ const LATE_FAULTS: Record<string, Parameters<typeof mockError>[0]> = {
 };
 
 function decodeJob(id: string): MockJob {
+  let job: Partial<MockJob> | undefined;
   try {
-    return JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as MockJob;
+    job = JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as Partial<MockJob>;
   } catch {
-    throw new ValidationError("not a mock job id", { issues: [{ field: "jobId", message: "not a mock job id" }] });
+    job = undefined;
   }
+  const numbers = job && typeof job === "object" && [job.t, job.l, job.n, job.d].every((v) => typeof v === "number" && Number.isFinite(v));
+  if (!numbers) throw new ValidationError("not a mock job id", { issues: [{ field: "jobId", message: "not a mock job id" }] });
+  return job as MockJob;
 }
 
 async function submitVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Promise<{ providerJobId: string }> {
@@ -119,13 +123,23 @@ async function submitVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Pr
   return { providerJobId: Buffer.from(JSON.stringify(job)).toString("base64url") };
 }
 
-async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJobState> {
-  const job = decodeJob(id);
-  if (cancelled.has(id)) return { status: "cancelled", message: "cancelled by the caller" };
+/** The job's state now: derived from its submission time, its latency and a recorded cancel. */
+async function jobState(id: string, job: MockJob): Promise<VideoJobState | undefined> {
+  if (Date.now() - job.t > MOCK_JOB_TTL_MS) {
+    return { status: "failed", error: mockError("generation_failed", `the mock job expired (mock jobs are kept ${MOCK_JOB_TTL_MS / 3600_000} h)`) };
+  }
+  if ((await cancelledAt(id)) !== undefined) return { status: "cancelled", message: "cancelled by the caller" };
   const fraction = job.l === 0 ? 1 : (Date.now() - job.t) / job.l;
   if (fraction < 0.2) return { status: "queued", queuePosition: 1 };
   if (fraction < 1) return { status: "processing", progressPercent: Math.round(fraction * 100) };
   if (job.e) return { status: "failed", error: mockError(job.e, job.m) };
+  return undefined;
+}
+
+async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJobState> {
+  const job = decodeJob(id);
+  const state = await jobState(id, job);
+  if (state) return state;
   const data = await videoFixture();
   const result: AdapterVideoResult = {
     videos: Array.from({ length: job.n }, () => ({ data, mediaType: "video/mp4", durationSeconds: 2, width: 320, height: 180 })),
@@ -136,9 +150,19 @@ async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJo
   return { status: "completed", result };
 }
 
+/**
+ * Cancel a submitted job from any process: the cancel is recorded durably (job-state.ts). A job that has
+ * already finished cannot be cancelled, and says so, as a provider would.
+ */
 async function cancelVideo(_ctx: AdapterContext, id: string): Promise<void> {
-  decodeJob(id);
-  cancelled.add(id);
+  const job = decodeJob(id);
+  const state = await jobState(id, job);
+  if (state?.status === "cancelled") return;
+  if (!state || state.status === "failed") {
+    const message = `the mock job has already ${state ? "failed" : "completed"}; there is nothing to cancel`;
+    throw new ValidationError(message, { issues: [{ field: "jobId", message }] });
+  }
+  await recordCancel(id);
 }
 
 async function generateVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Promise<AdapterVideoResult> {
@@ -151,7 +175,7 @@ async function generateVideo(ctx: AdapterContext, req: NormalizedVideoRequest): 
     what: "mock video job",
     intervalMs: Math.max(10, Math.min(ctx.pollIntervalMs, Math.round(latency / 8))),
     backoff: 1,
-    onCancel: () => cancelVideo(ctx, providerJobId),
+    // No onCancel: this job's id never leaves the call, so stopping the poll is the whole cancel.
     async check() {
       const state = await getVideoStatus(ctx, providerJobId);
       if (state.status === "completed") return { done: true, value: state.result };
