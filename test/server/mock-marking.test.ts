@@ -50,6 +50,18 @@ describe("a mocked real model through the gateway", () => {
     assert.equal(job.headers.get("x-tarash-mock"), "true");
   });
 
+  it("marks an OpenAI video object whose job was mocked", async () => {
+    const created = await gw.json("/v1/videos", { body: { model: "sora-2", prompt: "waves", seconds: "4", size: "1280x720" } });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    let video = created;
+    for (let i = 0; i < 400 && video.body.status !== "completed"; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      video = await gw.json(`/v1/videos/${created.body.id as string}`);
+    }
+    assert.equal(video.body.status, "completed");
+    assert.equal(video.headers.get("x-tarash-mock"), "true");
+  });
+
   it("leaves a real response unmarked", async () => {
     const res = await gw.json("/healthz");
     assert.equal(res.headers.get("x-tarash-mock"), null);

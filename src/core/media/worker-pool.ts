@@ -86,7 +86,10 @@ const ENTRY_TS = new URL("./worker-entry.ts", import.meta.url);
  * the TypeScript entry; task modules named `.js` then resolve to their `.ts` sources as in the parent.
  */
 function spawn(): Worker {
-  if (import.meta.url.endsWith(".js") && existsSync(fileURLToPath(ENTRY_JS))) return new Worker(ENTRY_JS);
+  if (!import.meta.url.endsWith(".ts")) {
+    if (existsSync(fileURLToPath(ENTRY_JS))) return new Worker(ENTRY_JS);
+    throw new WorkerPoolError(`the media worker entry ${fileURLToPath(ENTRY_JS)} is missing (a bundle must ship it next to worker-pool.js)`, "crashed");
+  }
   let tsx: string;
   try {
     tsx = import.meta.resolve("tsx/esm/api");
