@@ -49,17 +49,21 @@ describe("media worker pool", { timeout: 120_000 }, () => {
   });
 
   it("stops a task past its deadline and keeps serving", async () => {
-    // A 4096² WebP takes several seconds of CPU; a worker's start and a 16² PNG take well under the deadline.
-    const pool = new WorkerPool({ size: 1, taskTimeoutMs: 3_000 });
+    // A 4096² WebP takes several seconds of CPU, a 16² PNG a few milliseconds; start-up is not counted.
+    const pool = new WorkerPool({ size: 1, taskTimeoutMs: 2_000 });
+    assert.ok((await render(pool, 16)).length > 0, "a started worker");
     const big = pool.run(TASK, "renderEncoded", { width: 4096, height: 4096, seed: 1, format: "webp" });
     await assert.rejects(big, (e: unknown) => e instanceof WorkerPoolError && e.reason === "timeout");
     assert.ok((await render(pool, 16)).length > 0, "a new worker took over");
     await pool.drain();
   });
 
-  it("reports a task's own exception as a task error", async () => {
+  it("reports a task's own exception as a task error, and an input it cannot send as the caller's", async () => {
     const pool = new WorkerPool({ size: 1 });
     await assert.rejects(pool.run(TASK, "noSuchExport", {}), (e: unknown) => e instanceof WorkerTaskError && /noSuchExport/.test(e.message));
+    await assert.rejects(pool.run(TASK, "renderEncoded", { callback: () => 1 }), (e: unknown) => e instanceof Error && e.name === "DataCloneError");
+    assert.ok((await render(pool, 16)).length > 0, "the worker still serves");
+    assert.equal(pool.workers, 1);
     await pool.drain();
   });
 

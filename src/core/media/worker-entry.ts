@@ -34,3 +34,6 @@ parentPort!.on("message", (req: Request) => {
     }
   })();
 });
+
+// Tell the pool the entry has loaded: task deadlines count from here, not from the worker's start-up.
+parentPort!.postMessage({ ready: true });

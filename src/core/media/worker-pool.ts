@@ -45,6 +45,8 @@ export interface WorkerPoolOptions {
   taskTimeoutMs?: number | undefined;
   /** An idle worker exits after this long (default 30 s). */
   idleMs?: number | undefined;
+  /** A new worker's start-up (not counted in a task's deadline) may take this long on top (default 60 s). */
+  startTimeoutMs?: number | undefined;
 }
 
 export interface RunOptions {
@@ -72,6 +74,8 @@ interface Slot {
   idleTimer: NodeJS.Timeout | undefined;
   /** Exit as soon as there is nothing for it to do (see `drain`). */
   retiring: boolean;
+  /** The worker has loaded its entry (start-up under tsx or on a loaded machine can take seconds). */
+  ready: boolean;
   exited: Promise<void>;
 }
 
@@ -105,6 +109,7 @@ export class WorkerPool {
   readonly maxQueued: number;
   private readonly taskTimeoutMs: number;
   private readonly idleMs: number;
+  private readonly startTimeoutMs: number;
   private readonly slots = new Set<Slot>();
   private readonly queue: Task[] = [];
 
@@ -113,6 +118,7 @@ export class WorkerPool {
     this.maxQueued = Math.max(0, Math.floor(options.maxQueued ?? 64));
     this.taskTimeoutMs = options.taskTimeoutMs ?? 120_000;
     this.idleMs = options.idleMs ?? 30_000;
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
   }
 
   /** Workers alive now (busy or idle). */
@@ -197,8 +203,11 @@ export class WorkerPool {
   private start(): Slot {
     const worker = spawn();
     let markExited!: () => void;
-    const slot: Slot = { worker, task: undefined, timer: undefined, idleTimer: undefined, retiring: false, exited: new Promise((r) => (markExited = r)) };
-    worker.on("message", (reply: Reply) => this.finish(slot, reply));
+    const slot: Slot = { worker, task: undefined, timer: undefined, idleTimer: undefined, retiring: false, ready: false, exited: new Promise((r) => (markExited = r)) };
+    worker.on("message", (reply: Reply | { ready: true }) => {
+      if ("ready" in reply) slot.ready = true;
+      else this.finish(slot, reply);
+    });
     worker.on("error", (error) => this.lost(slot, `the media worker failed: ${error.message}`));
     worker.on("exit", (code) => {
       this.lost(slot, `the media worker exited (code ${code})`);
@@ -214,12 +223,23 @@ export class WorkerPool {
     slot.task = task;
     // A running task keeps the process alive until it settles (a CLI awaiting it must not exit early).
     slot.worker.ref();
+    // A worker still starting gets its start-up allowance on top: the deadline is for the task's own work.
+    const deadline = this.taskTimeoutMs + (slot.ready ? 0 : this.startTimeoutMs);
     slot.timer = setTimeout(() => {
       this.settle(task, new WorkerPoolError(`a media task ran longer than ${this.taskTimeoutMs} ms and was stopped`, "timeout"));
       slot.task = undefined;
       this.remove(slot);
-    }, this.taskTimeoutMs);
-    slot.worker.postMessage({ module: task.module, fn: task.fn, input: task.input }, task.transfer);
+    }, deadline);
+    try {
+      slot.worker.postMessage({ module: task.module, fn: task.fn, input: task.input }, task.transfer);
+    } catch (error) {
+      // An input that cannot be cloned or moved is the caller's bug; the worker stays free for others.
+      clearTimeout(slot.timer);
+      slot.task = undefined;
+      slot.worker.unref();
+      this.settle(task, error);
+      slot.idleTimer = setTimeout(() => this.retire(slot), this.idleMs).unref();
+    }
   }
 
   private finish(slot: Slot, reply: Reply): void {
