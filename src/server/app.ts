@@ -3,7 +3,6 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { createGateway } from "../core/gateway.js";
-import { drainMediaWorkers } from "../core/media/worker-pool.js";
 import { type Logger, type LoggerOptions, createLogger } from "../core/logger.js";
 import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
@@ -239,7 +238,6 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     async close(reason = "the server is shutting down", timeoutMs = config.server.shutdownTimeoutMs) {
       state.draining = true;
       await queue.close(reason, { timeoutMs });
-      await drainMediaWorkers();
       state.shutdown.abort();
     },
   };
