@@ -35,7 +35,7 @@ export {
   isRetryableError,
   type ValidationIssue,
 } from "./core/errors.js";
-export type { ModelCapability, PriceBasis, ModelInputs, SizeConstraints } from "./core/capabilities.js";
+export type { ModelCapability, PriceBasis, PriceRates, InputImageTokenRule, ModelInputs, SizeConstraints } from "./core/capabilities.js";
 export type { ProviderDefinition, ProviderAdapter, AdapterContext, ProgressReport, VideoJobState } from "./core/provider.js";
 export type { SubmittedVideo, VideoStatus } from "./core/generate-video.js";
 export type { DownloadMediaOptions, SavedMedia } from "./core/download-media.js";

@@ -20,7 +20,7 @@ Model and routing
 
 Request
   -n <count>                    number of images
-      --size <WxH>              e.g. 1024x1024
+      --size <WxH|name>         e.g. 1024x1024, or a named size such as landscape_16_9
       --aspect-ratio <w:h>      e.g. 16:9
       --resolution <1K|2K|4K>   size tier, where the model sizes by tier
       --quality <q>             e.g. standard, hd, low, medium, high

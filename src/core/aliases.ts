@@ -47,7 +47,8 @@ export function resolveModelWith(model: string | undefined, options: ResolveOpti
   }
   if (!model) return options.defaults[kind];
 
-  const user = options.userAliases?.[model];
+  // Own keys only: a client's `toString` or `__proto__` is an unknown name, not Object.prototype's.
+  const user = options.userAliases && Object.hasOwn(options.userAliases, model) ? options.userAliases[model] : undefined;
   if (user !== undefined && depth < 5) {
     if (typeof user !== "string") return user;
     if (user !== model) return resolveModelWith(user, options, depth + 1);

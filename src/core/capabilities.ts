@@ -4,7 +4,33 @@ import type { ImageInputType, MediaKind } from "./types.js";
  * How a model is priced, in USD. Figures are list prices from the provider's pricing page at the time
  * the entry was written; `estimateCost` uses them and says so (`estimated: true`).
  */
-export type PriceBasis =
+export type PriceBasis = PriceRates & {
+  /** Where the figures come from (a pricing page URL), and when they were last checked against it. */
+  source?: string;
+  verifiedOn?: string;
+};
+
+/**
+ * Tokens one input image costs, by the provider's documented rule:
+ * - `fixed`: every image costs `tokens`.
+ * - `tiles`: the image is scaled to fit `fitWithin`² (never up), then so its short side is at most
+ *   `shortSide`; it costs `baseTokens` plus `tokensPerTile` per `tileSize`² tile. An image whose
+ *   sides are both ≤ `smallMaxSide` costs `smallTokens` instead.
+ */
+export type InputImageTokenRule =
+  | { kind: "fixed"; tokens: number }
+  | {
+      kind: "tiles";
+      tileSize: number;
+      tokensPerTile: number;
+      baseTokens?: number;
+      fitWithin?: number;
+      shortSide?: number;
+      smallMaxSide?: number;
+      smallTokens?: number;
+    };
+
+export type PriceRates =
   | {
       unit: "image";
       usd: number;
@@ -22,6 +48,13 @@ export type PriceBasis =
       inputImageUsdPerMillion?: number;
       /** Output tokens one image costs, by resolution tier (`1K`, `2K`, `4K`) or a single number. */
       tokensPerImage: number | Record<string, number>;
+      /**
+       * The provider's own per-image output price by quality, then `WxH` size (OpenAI's table for GPT
+       * image models). When present it prices the output instead of `tokensPerImage`.
+       */
+      outputUsdByQualityAndSize?: Record<string, Record<string, number>>;
+      /** How many input tokens one input image (edit source, reference) costs, for estimates. */
+      inputImageTokens?: InputImageTokenRule;
     }
   | {
       unit: "second";
@@ -81,6 +114,8 @@ export interface ModelCapability {
   maxNPerCall?: number;
   inputs?: ModelInputs;
   seed?: boolean;
+  /** Takes `responseModalities` (Gemini image models: `["IMAGE"]` or `["TEXT","IMAGE"]`). */
+  responseModalities?: boolean;
   negativePrompt?: boolean;
   enhancePrompt?: boolean;
   /** Video: allowed durations in seconds, or a range. */

@@ -106,7 +106,7 @@ export function createContext(input: ContextInput): MockedContext {
     logger,
     env: core.env,
     media,
-    mock: config.mock?.enabled ? config.mock : undefined,
+    mock: mockSettings(config.mock ?? core.mock),
     http(options: Partial<HttpClientOptions> = {}) {
       const defaults = httpDefaults();
       return new HttpClient({
@@ -163,4 +163,9 @@ export function detachedContext(
     progress: async () => {},
     warnings: ids.warnings ?? [],
   });
+}
+
+/** The mock settings an attempt runs with: its config's own, else the gateway's mock mode. */
+function mockSettings(mock: MockConfig | undefined): MockConfig | undefined {
+  return mock?.enabled ? mock : undefined;
 }

@@ -3,7 +3,7 @@ import { StorageError } from "./errors.js";
 import { type LogLevel, type Logger, createLogger } from "./logger.js";
 import type { NetworkPolicy } from "./media/ssrf.js";
 import type { Registry } from "./registry.js";
-import type { GenerationConfigInput, MediaKind } from "./types.js";
+import type { GenerationConfigInput, MediaKind, MockConfig } from "./types.js";
 
 /** Where generated media goes when a gateway has storage: the response URL becomes the stored URL. */
 export interface OutputStorage {
@@ -60,6 +60,12 @@ export interface GatewayOptions {
   fetch?: typeof fetch | undefined;
   /** Where API keys are read from. Default: process.env. */
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Run every generation of this gateway on the mock provider, each validated against its real model's
+   * catalog entry (a config's own `mock` wins). Default: on when the environment has `TARASH_MOCK=1`, so an
+   * application's own tests and CI can run offline without changing its code.
+   */
+  mock?: MockConfig | undefined;
 }
 
 export interface GatewayCore {
@@ -74,6 +80,8 @@ export interface GatewayCore {
   defaults: Record<MediaKind, ResolvedModel>;
   /** Per-gateway call counters for sequenced mock outcomes. */
   mockCounters: Map<string, number>;
+  /** Gateway-wide mock mode (`options.mock`, else `TARASH_MOCK=1`). */
+  mock: MockConfig | undefined;
 }
 
 export function createCore(
@@ -81,14 +89,16 @@ export function createCore(
   options: GatewayOptions,
   routing: { rules: readonly AliasRule[]; knownProviders: readonly string[]; defaults: Record<MediaKind, ResolvedModel> },
 ): GatewayCore {
+  const env = options.env ?? process.env;
   return {
     registry,
     options,
     logger: options.logger && !options.logLevel ? createLogger({ sink: options.logger, level: "debug" }) : createLogger({ level: options.logLevel, sink: options.logger }),
     network: { allowPrivateNetwork: options.network?.allowPrivateNetwork, allowedHosts: options.network?.allowedHosts },
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-    env: options.env ?? process.env,
+    env,
     ...routing,
     mockCounters: new Map(),
+    mock: options.mock ?? (env.TARASH_MOCK === "1" ? { enabled: true } : undefined),
   };
 }

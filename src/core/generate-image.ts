@@ -28,7 +28,7 @@ const EXT_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg",
 function mediaTypeFromUrl(url: string): string | undefined {
   if (url.startsWith("data:")) return /^data:([^;,]+)/.exec(url)?.[1];
   const ext = /\.([a-z0-9]+)(?:$|[?#])/i.exec(url)?.[1]?.toLowerCase();
-  return ext ? EXT_TYPES[ext] : undefined;
+  return ext && Object.hasOwn(EXT_TYPES, ext) ? EXT_TYPES[ext] : undefined;
 }
 
 export async function generateImageWith(

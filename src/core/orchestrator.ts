@@ -16,7 +16,7 @@ import type {
   NormalizedImageRequest,
   NormalizedVideoRequest,
 } from "./types.js";
-import { applyCapabilities, type ValidationMode, zodToValidationError } from "./validate.js";
+import { applyCapabilities, resolveNamedSize, type ValidationMode, zodToValidationError } from "./validate.js";
 
 const DEFAULT_MAX_RETRIES = 2;
 const DEFAULT_RETRY_BASE_MS = 500;
@@ -72,7 +72,7 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
   kind: MediaKind,
 ): PreparedCall<R> {
   const { provider, model } = resolveConfigModel(core, config, kind);
-  const mocked = provider === "mock" || config.mock?.enabled === true;
+  const mocked = provider === "mock" || (config.mock ?? core.mock)?.enabled === true;
   if (!core.registry.getProvider(provider) && !mocked) {
     const available = core.registry.providerIds();
     throw new ValidationError(`provider ${JSON.stringify(provider)} is not available; available: ${available.join(", ")}`, {
@@ -96,7 +96,7 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
       provider,
       model,
       capability: undefined,
-      request,
+      request: resolveNamedSize(request),
       warnings: [`model ${model} is not in the ${provider} catalog: parameters are passed through unchecked`],
       mocked,
     };

@@ -9,16 +9,67 @@ function modelKey(provider: string, model: string): string {
   return `${provider}\u0000${model.toLowerCase()}`;
 }
 
+/** What every request's model resolution reads, derived from both layers and rebuilt only after a change. */
+interface Views {
+  /** The layers' change counts when this was built. */
+  stamp: number;
+  providerIds: readonly string[];
+  /** Lower-cased model id or alias → catalog entries of registered providers, in provider id order. */
+  byModel: ReadonlyMap<string, readonly ModelCapability[]>;
+  /** Every entry, local ones overriding inherited ones, sorted by provider then model. */
+  models: readonly ModelCapability[];
+}
+
 /**
  * Providers and the model catalog. A gateway's registry layers over the global one: lookups fall
  * through to the parent, registrations stay local, so `createGateway()` instances are isolated.
+ * Lookups answer from maps built once (every generation resolves its model through them); a
+ * registration in this layer or the parent bumps a counter and the maps are rebuilt on next use.
  */
 export class Registry {
   private readonly providers = new Map<string, ProviderDefinition>();
   private readonly models = new Map<string, ModelCapability>();
   private readonly adapters = new Map<string, Promise<ProviderAdapter>>();
+  private changes = 0;
+  private views: Views | undefined;
 
   constructor(private readonly parent?: Registry) {}
+
+  /** Grows whenever this layer or one below it changes. */
+  private stamp(): number {
+    return this.changes + (this.parent?.stamp() ?? 0);
+  }
+
+  private current(): Views {
+    const stamp = this.stamp();
+    if (this.views?.stamp === stamp) return this.views;
+    const providerIds = [...new Set([...(this.parent?.providerIds() ?? []), ...this.providers.keys()])].sort();
+    const merged = new Map(this.aliasEntries());
+    const registered = new Set(providerIds);
+    const byModel = new Map<string, ModelCapability[]>();
+    // One key per provider and lower-cased name, so each list holds a provider at most once.
+    for (const [key, m] of merged) {
+      if (!registered.has(m.provider)) continue;
+      const name = key.slice(key.indexOf("\u0000") + 1);
+      const list = byModel.get(name);
+      if (list) list.push(m);
+      else byModel.set(name, [m]);
+    }
+    for (const list of byModel.values()) list.sort((a, b) => (a.provider < b.provider ? -1 : a.provider > b.provider ? 1 : 0));
+    const canonical = new Map<string, ModelCapability>();
+    for (const m of this.parent?.listModels() ?? []) canonical.set(modelKey(m.provider, m.model), m);
+    for (const m of new Set(this.models.values())) canonical.set(modelKey(m.provider, m.model), m);
+    const models = [...canonical.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+    this.views = { stamp, providerIds, byModel, models };
+    return this.views;
+  }
+
+  /** Every key (ids and aliases) of both layers, local ones overriding inherited ones. */
+  private aliasEntries(): Iterable<[string, ModelCapability]> {
+    const all = new Map<string, ModelCapability>(this.parent?.aliasEntries() ?? []);
+    for (const [key, m] of this.models) all.set(key, m);
+    return all;
+  }
 
   registerProvider(definition: ProviderDefinition): void {
     if (!PROVIDER_ID.test(definition.id)) {
@@ -34,6 +85,7 @@ export class Registry {
     }
     this.providers.set(definition.id, definition);
     this.adapters.delete(definition.id);
+    this.changes += 1;
     for (const model of definition.models ?? []) this.registerModel(model);
   }
 
@@ -45,6 +97,7 @@ export class Registry {
     }
     this.models.set(modelKey(capability.provider, capability.model), capability);
     for (const alias of capability.aliases ?? []) this.models.set(modelKey(capability.provider, alias), capability);
+    this.changes += 1;
   }
 
   getProvider(id: string): ProviderDefinition | undefined {
@@ -52,7 +105,7 @@ export class Registry {
   }
 
   providerIds(): string[] {
-    return [...new Set([...(this.parent?.providerIds() ?? []), ...this.providers.keys()])].sort();
+    return [...this.current().providerIds];
   }
 
   getModel(provider: string, model: string): ModelCapability | undefined {
@@ -61,32 +114,21 @@ export class Registry {
 
   /** Every catalog entry, local entries overriding inherited ones. */
   listModels(filter: { provider?: string | undefined; kind?: MediaKind | undefined } = {}): ModelCapability[] {
-    const byKey = new Map<string, ModelCapability>();
-    for (const m of this.parent?.listModels(filter) ?? []) byKey.set(modelKey(m.provider, m.model), m);
-    for (const m of new Set(this.models.values())) {
-      if (filter.provider && m.provider !== filter.provider) continue;
-      if (filter.kind && m.kind !== filter.kind) continue;
-      byKey.set(modelKey(m.provider, m.model), m);
-    }
-    return [...byKey.values()].sort((a, b) => a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+    return this.current().models.filter((m) => (!filter.provider || m.provider === filter.provider) && (!filter.kind || m.kind === filter.kind));
   }
 
   /** Providers whose catalog has this model id or alias. */
   providersForModel(model: string): ModelCapability[] {
-    const found: ModelCapability[] = [];
-    for (const provider of this.providerIds()) {
-      const cap = this.getModel(provider, model);
-      if (cap) found.push(cap);
-    }
-    return found;
+    return [...(this.current().byModel.get(model.toLowerCase()) ?? [])];
   }
 
   async adapter(id: string): Promise<ProviderAdapter> {
     const own = this.providers.get(id);
     if (!own) {
       if (this.parent?.getProvider(id)) return this.parent.adapter(id);
-      throw new ValidationError(`unknown provider ${JSON.stringify(id)}; available: ${this.providerIds().join(", ")}`, {
-        issues: [{ field: "provider", message: "unknown provider", allowed: this.providerIds() }],
+      const available = this.providerIds();
+      throw new ValidationError(`unknown provider ${JSON.stringify(id)}; available: ${available.join(", ")}`, {
+        issues: [{ field: "provider", message: "unknown provider", allowed: available }],
       });
     }
     let loaded = this.adapters.get(id);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { NAMED_SIZE_NAMES } from "./sizes.js";
 
 const Bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: "expected bytes (Uint8Array)" });
 
@@ -15,6 +16,7 @@ export const IMAGE_INPUT_TYPES = ["reference", "style", "first_frame", "last_fra
 export const OUTPUT_FORMATS = ["png", "jpeg", "webp"] as const;
 export const IMAGE_RESOLUTIONS = ["1K", "2K", "4K"] as const;
 export const VIDEO_RESOLUTIONS = ["480p", "720p", "1080p", "4k"] as const;
+export const RESPONSE_MODALITIES = ["TEXT", "IMAGE"] as const;
 export const VALIDATION_MODES = ["strict", "coerce"] as const;
 export const MOCK_ERROR_TYPES = [
   "rate_limit",
@@ -127,7 +129,9 @@ export const ImageRequestSchema = z.object({
   ...commonRequestShape,
   size: z
     .string()
-    .regex(/^(\d{2,5}x\d{2,5}|auto)$/, 'must look like "1024x1024" (or "auto")')
+    .refine((s) => /^(\d{2,5}x\d{2,5}|auto)$/.test(s) || (NAMED_SIZE_NAMES as string[]).includes(s), {
+      message: `must look like "1024x1024", or be "auto" or a named size: ${NAMED_SIZE_NAMES.join(", ")}`,
+    })
     .optional(),
   quality: z.string().min(1).optional(),
   style: z.string().min(1).optional(),
@@ -135,6 +139,13 @@ export const ImageRequestSchema = z.object({
   maskImage: MediaInputSchema.optional(),
   outputFormat: z.enum(OUTPUT_FORMATS).optional(),
   resolution: z.enum(IMAGE_RESOLUTIONS).optional(),
+  /** What a Gemini image model answers with: images only, or text and images (the seed's `response_modalities`). */
+  responseModalities: z
+    .array(z.enum(RESPONSE_MODALITIES))
+    .min(1)
+    .refine((m) => m.includes("IMAGE"), { message: 'must include "IMAGE": ["IMAGE"] or ["TEXT", "IMAGE"]' })
+    .refine((m) => new Set(m).size === m.length, { message: "must not repeat a modality" })
+    .optional(),
 });
 
 export const VideoRequestSchema = z.object({

@@ -131,3 +131,35 @@ export function nearestPreset(
     typeof target === "string" ? bestD < SAME_RATIO : p.width === target.width && p.height === target.height;
   return { name: best, exact };
 }
+
+/**
+ * Named sizes a request may give as `size`. The names and pixels are fal's `image_size` presets
+ * (docs.fal.ai/documentation/model-apis/model-arguments, "image_size"; verified 2026-12-07). The gateway
+ * takes them for every provider: a model that sizes by fal's presets receives the name, any other model
+ * the pixels (or the aspect ratio of that shape), validated and coerced like any other size.
+ */
+export const NAMED_SIZES = {
+  square_hd: { width: 1024, height: 1024 },
+  square: { width: 512, height: 512 },
+  portrait_4_3: { width: 768, height: 1024 },
+  portrait_16_9: { width: 576, height: 1024 },
+  landscape_4_3: { width: 1024, height: 768 },
+  landscape_16_9: { width: 1024, height: 576 },
+} as const satisfies Readonly<Record<string, Dimensions>>;
+
+export type NamedSize = keyof typeof NAMED_SIZES;
+export const NAMED_SIZE_NAMES = Object.keys(NAMED_SIZES) as NamedSize[];
+
+export function isNamedSize(size: string): size is NamedSize {
+  return Object.hasOwn(NAMED_SIZES, size);
+}
+
+/** The pixels of a `WxH` or named size; undefined for `auto` or anything else. */
+export function sizeDimensions(size: string): Dimensions | undefined {
+  return isNamedSize(size) ? { ...NAMED_SIZES[size] } : parseSize(size);
+}
+
+/** The preset name whose pixels are exactly `d`, if any (1024x576 → `landscape_16_9`). */
+export function namedSizeOf(d: Dimensions): NamedSize | undefined {
+  return NAMED_SIZE_NAMES.find((n) => NAMED_SIZES[n].width === d.width && NAMED_SIZES[n].height === d.height);
+}

@@ -55,6 +55,27 @@ export interface Cost {
   estimated: boolean;
   /** Mocked calls only: what the mocked model would have cost, from its catalog price (when it has one). */
   estimatedRealUsd?: number | undefined;
+  /**
+   * For token-priced models: what the amount is made of. Each part says whether it is an estimate
+   * (before the call, or a part the provider did not report) or the provider's reported usage.
+   */
+  breakdown?: CostBreakdown | undefined;
+}
+
+export interface CostPart {
+  amountUsd: number;
+  /** Tokens behind the amount, when known. */
+  tokens?: number | undefined;
+  estimated: boolean;
+}
+
+export interface CostBreakdown {
+  /** The generated images. */
+  output: CostPart;
+  /** The prompt. */
+  inputText?: CostPart | undefined;
+  /** Input images (edit sources, references). Absent when the model takes none or the catalog has no rule for them. */
+  inputImages?: CostPart | undefined;
 }
 
 export interface AttemptRecord {

@@ -3,7 +3,9 @@ import type { ModelCapability } from "./capabilities.js";
 import { ValidationError, type ValidationIssue } from "./errors.js";
 import { ImageRequestSchema, VideoRequestSchema } from "./schemas.js";
 import {
+  NAMED_SIZES,
   formatSize,
+  isNamedSize,
   nearestRatio,
   nearestSize,
   parseRatio,
@@ -34,14 +36,17 @@ function captureExtra<S extends z.ZodObject>(schema: S, input: unknown, what: st
     throw new ValidationError(`Invalid ${what}: expected an object`, { issues: [{ field: what, message: "expected an object" }] });
   }
   const known = schema.shape as Record<string, unknown>;
-  const picked: Record<string, unknown> = {};
-  const extra: Record<string, unknown> = {};
+  // Entries, not assignments: a field named `__proto__` stays an ordinary (extra) field, and one named
+  // `constructor` is not mistaken for a schema field through Object.prototype.
+  const picked: [string, unknown][] = [];
+  const extraEntries: [string, unknown][] = [];
   for (const [k, v] of Object.entries(input)) {
     if (v === undefined) continue;
-    if (k in known) picked[k] = v;
-    else extra[k] = v;
+    if (Object.hasOwn(known, k)) picked.push([k, v]);
+    else extraEntries.push([k, v]);
   }
-  const parsed = schema.safeParse(picked);
+  const extra = Object.fromEntries(extraEntries);
+  const parsed = schema.safeParse(Object.fromEntries(picked));
   if (!parsed.success) throw zodToValidationError(parsed.error, what);
   const out = parsed.data as z.output<S> & { extraParams?: Record<string, unknown> };
   if (Object.keys(extra).length > 0) out.extraParams = { ...extra, ...out.extraParams };
@@ -107,6 +112,7 @@ export function applyCapabilities<R extends AnyRequest>(
   enumField("outputFormat", cap.outputFormats, () => cap.outputFormats?.[0]);
   enumField("resolution", cap.resolutions, () => nearestTier(req.resolution as string, cap.resolutions ?? []));
   flag("seed", cap.seed);
+  flag("responseModalities", cap.responseModalities);
   flag("negativePrompt", cap.negativePrompt);
   flag("enhancePrompt", cap.enhancePrompt);
 
@@ -193,7 +199,11 @@ function sizing(
   notAllowed: (field: string, value: unknown, allowed: readonly (string | number)[], replacement: unknown) => void,
   unsupported: (field: string) => void,
 ): void {
+  const named = typeof req.size === "string" && isNamedSize(req.size) ? req.size : undefined;
+  // A named size is its pixels from here on; messages still show the name the user gave.
+  if (named) req.size = formatSize(NAMED_SIZES[named]);
   const size = req.size as string | undefined;
+  const shown = named ? `${named} (${size})` : size;
   const ratio = req.aspectRatio as string | undefined;
   const sizes = cap.sizes?.filter((s) => s !== "auto") ?? [];
 
@@ -202,19 +212,19 @@ function sizing(
   } else if (size !== undefined) {
     const dims = parseSize(size)!;
     if (cap.sizes) {
-      if (!cap.sizes.includes(size)) notAllowed("size", size, cap.sizes, nearestSize(dims, sizes));
+      if (!cap.sizes.includes(size)) notAllowed("size", shown, cap.sizes, nearestSize(dims, sizes));
     } else if (cap.aspectRatios) {
       const exact = cap.aspectRatios.find((r) => sameRatio(parseRatio(r) ?? 0, dims.width / dims.height));
       const chosen = exact ?? (mode === "coerce" ? nearestRatio(dims.width / dims.height, cap.aspectRatios) : undefined);
       if (!chosen) {
         issues.push({
           field: "size",
-          message: `${label} sizes by aspect ratio and ${size} (${ratioOf(dims)}) matches none; allowed aspect ratios: ${cap.aspectRatios.join(", ")}`,
+          message: `${label} sizes by aspect ratio and ${shown} (${ratioOf(dims)}) matches none; allowed aspect ratios: ${cap.aspectRatios.join(", ")}`,
           allowed: cap.aspectRatios,
         });
       } else {
         if (ratio === undefined) req.aspectRatio = chosen;
-        warnings.push(`size ${size} was sent as aspect ratio ${chosen}: ${label} sizes by aspect ratio, not pixels`);
+        warnings.push(`size ${shown} was sent as aspect ratio ${chosen}: ${label} sizes by aspect ratio, not pixels`);
         delete req.size;
       }
     } else if (cap.sizeConstraints) {
@@ -226,7 +236,7 @@ function sizing(
       if (c.maxPixels !== undefined && width * height > c.maxPixels) violations.push(`at most ${c.maxPixels} pixels`);
       if (violations.length > 0) {
         if (mode === "strict") {
-          issues.push({ field: "size", message: `${size} is not supported by ${label}: ${violations.join(", ")}` });
+          issues.push({ field: "size", message: `${shown} is not supported by ${label}: ${violations.join(", ")}` });
           return;
         }
         const scale = Math.min(
@@ -244,10 +254,11 @@ function sizing(
       }
       const next = formatSize({ width, height });
       if (next !== size) {
-        warnings.push(`size ${size} was adjusted to ${next} for ${label}${c.multipleOf ? ` (sides must be multiples of ${c.multipleOf})` : ""}`);
+        warnings.push(`size ${shown} was adjusted to ${next} for ${label}${c.multipleOf ? ` (sides must be multiples of ${c.multipleOf})` : ""}`);
         req.size = next;
       }
     } else {
+      if (named) req.size = named;
       unsupported("size");
     }
   }
@@ -273,4 +284,14 @@ function sizing(
       unsupported("aspectRatio");
     }
   }
+}
+
+/**
+ * For a model the catalog does not know (so `applyCapabilities` does not run): a named size becomes
+ * its pixels, which adapters understand (fal's turns exact preset pixels back into the preset name).
+ */
+export function resolveNamedSize<R extends AnyRequest>(request: R): R {
+  const size = (request as { size?: unknown }).size;
+  if (typeof size !== "string" || !isNamedSize(size)) return request;
+  return { ...request, size: formatSize(NAMED_SIZES[size]) };
 }

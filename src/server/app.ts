@@ -15,6 +15,7 @@ import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
 import { RedisJobQueue, redisQueueOptions } from "./jobs/redis.js";
 import { deliverWebhook } from "./jobs/webhook.js";
+import { catalogLabels } from "./metric-labels.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
 import { MockAccess } from "./mock-access.js";
@@ -109,12 +110,13 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   });
   for (const p of options.providers ?? []) gateway.registerProvider(p);
   checkRouteTargets(config, gateway);
+  metrics.useLabelPolicy(catalogLabels(config, gateway));
   const generator = new Generator(gateway, storage, metrics, network, logger);
   const queue =
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"
       ? new RedisJobQueue(redisQueueOptions(config, "api", logger))
-      : new MemoryJobQueue({ concurrency: config.queue.concurrency, maxQueued: config.queue.maxQueued, retentionSeconds: config.queue.retentionSeconds, logger }));
+      : new MemoryJobQueue({ ...config.queue, logger }));
   queue.process(generationJobHandler(generator));
 
   const state: AppState = {

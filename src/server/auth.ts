@@ -72,10 +72,15 @@ export function createAuthenticator(config: ServerConfig): Authenticator {
     } catch (error) {
       throw unauthorized(`invalid token: ${jwtReason(error)}`);
     }
-    const claim = payload[jwt.tenantClaim];
+    // jose checks `iat` only against a maximum age; a token issued in the future is a forged or
+    // mis-minted one (its `exp` could then be far off), so it is refused beyond the same clock skew.
+    if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + jwt.clockToleranceSeconds) {
+      throw unauthorized("invalid token: claim iat check failed (issued in the future)");
+    }
+    const claim = Object.hasOwn(payload, jwt.tenantClaim) ? payload[jwt.tenantClaim] : undefined;
     const tenant = typeof claim === "string" || typeof claim === "number" ? String(claim) : undefined;
     if (!tenant || !isValidTenant(tenant)) throw unauthorized(`invalid token: claim ${jwt.tenantClaim} is missing or not a valid tenant id`);
-    const service = jwt.serviceClaim ? payload[jwt.serviceClaim] === true : false;
+    const service = jwt.serviceClaim !== undefined && Object.hasOwn(payload, jwt.serviceClaim) && payload[jwt.serviceClaim] === true;
     return { tenant, service, via: "jwt" };
   }
 

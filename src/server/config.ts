@@ -140,6 +140,11 @@ export const ServerConfigSchema = z
         /** Origin used in signed file URLs when the gateway sits behind a proxy, e.g. https://img.example.com */
         publicUrl: z.url({ protocol: /^https?$/ }).optional(),
         shutdownTimeoutMs: z.number().int().min(0).default(30_000),
+        /**
+         * A request (headers and body) must arrive within this long, else 408 and the connection is closed:
+         * a client trickling its body cannot hold a socket forever. Responses (long generations, SSE) are not bounded by it.
+         */
+        requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(120_000),
       })
       .strict()
       .prefault({}),
@@ -197,6 +202,12 @@ export const ServerConfigSchema = z
         maxQueued: z.number().int().positive().default(1000),
         /** How long finished jobs stay retrievable. */
         retentionSeconds: z.number().int().positive().default(24 * 3600),
+        /** memory: finished jobs kept at most; the oldest finished are forgotten first. */
+        maxRetainedJobs: z.number().int().positive().default(10_000),
+        /** memory: bytes finished job records (result, request summary, events) hold in all; the oldest finished go first. */
+        maxRetainedBytes: z.number().int().positive().default(64 * MiB),
+        /** memory: request payloads of waiting jobs in all; beyond it a submit is a 429 (queue_full). */
+        maxQueuedBytes: z.number().int().positive().default(512 * MiB),
         /** redis: e.g. redis://127.0.0.1:6379 (may be "env:REDIS_URL"). */
         url: z.string().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
         /** redis: namespace of keys and channels; nodes and workers sharing jobs use the same one. */
@@ -229,6 +240,12 @@ export const ServerConfigSchema = z
     limits: z
       .object({
         maxBodyBytes: z.number().int().positive().default(50 * 1024 * 1024),
+        /** JSON bodies nested deeper than this (objects and arrays; the body is level 1) are a 400 before any work. */
+        maxJsonDepth: z.number().int().min(4).max(1000).default(32),
+        /** A client's fallback chain (`config` on /v1/jobs): fallbacks of fallbacks at most this deep... */
+        maxFallbackDepth: z.number().int().min(0).max(100).default(3),
+        /** ...and at most this many targets in all, the first one included. */
+        maxFallbackTargets: z.number().int().min(1).max(1000).default(10),
         rateLimit: RateLimitSchema.optional(),
         /** Per-tenant overrides of rateLimit. */
         tenants: z.record(z.string(), RateLimitSchema).default({}),
@@ -263,7 +280,7 @@ export function authRequired(config: ServerConfig): boolean {
 function resolveEnvRefs(value: unknown, path: string[], env: Record<string, string | undefined>): unknown {
   if (typeof value === "string" && value.startsWith("env:")) {
     const name = value.slice(4);
-    const found = env[name];
+    const found = Object.hasOwn(env, name) ? env[name] : undefined;
     if (found === undefined || found === "") {
       throw new ConfigError(`Invalid config: ${path.join(".")}: environment variable ${name} is not set`, path.join("."));
     }
@@ -281,8 +298,9 @@ function checkRoutes(config: ServerConfig): void {
     if (stack.includes(name)) {
       throw new ConfigError(`Invalid config: routes.${stack[0]}.fallbacks: cycle ${[...stack, name].join(" → ")}`, `routes.${stack[0]}.fallbacks`);
     }
-    for (const f of config.routes[name]?.fallbacks ?? []) {
-      if (typeof f === "string" && config.routes[f]) visit(f, [...stack, name]);
+    const route = Object.hasOwn(config.routes, name) ? config.routes[name] : undefined;
+    for (const f of route?.fallbacks ?? []) {
+      if (typeof f === "string" && Object.hasOwn(config.routes, f)) visit(f, [...stack, name]);
     }
   };
   for (const name of Object.keys(config.routes)) visit(name, []);

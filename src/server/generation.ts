@@ -83,8 +83,9 @@ export class Generator {
     fn: (scope: OutputScope) => Promise<Generated<R>>,
   ): Promise<Generated<R>> {
     const started = performance.now();
+    let scope: OutputScope | undefined;
     try {
-      const out = await withOutputScope(target, fn);
+      const out = await withOutputScope(target, (s) => fn((scope = s)));
       this.observe(kind, out.response.provider, out.response.model, "success", started);
       if (out.response.isMock) this.metrics.mockGenerations.inc({ kind });
       for (const a of out.response.executionMetadata.attempts) {
@@ -92,6 +93,8 @@ export class Generator {
       }
       return out;
     } catch (error) {
+      // A generation that fails after some outputs were stored (a later output, a fallback's) leaves nothing behind.
+      await this.discard(scope?.saved ?? []);
       const e = error instanceof TarashError ? error : undefined;
       this.observe(kind, e?.provider ?? "unknown", e?.model ?? "unknown", e?.name === "CancelledError" ? "cancelled" : "error", started);
       for (const a of e?.executionMetadata?.attempts ?? []) {
@@ -99,6 +102,23 @@ export class Generator {
       }
       throw error;
     }
+  }
+
+  /**
+   * Delete stored outputs of a request that failed after storing them (its caller never gets their
+   * URLs). Best effort: a delete that fails is logged, the request's own error is what the client sees.
+   */
+  async discard(outputs: readonly (Pick<StoredOutput, "key"> | undefined)[]): Promise<void> {
+    await Promise.all(
+      outputs.map(async (out) => {
+        if (!out) return;
+        try {
+          await this.storage.delete(out.key);
+        } catch (error) {
+          this.logger.warn({ key: out.key, error }, "could not delete the output of a failed request");
+        }
+      }),
+    );
   }
 
   private observe(kind: MediaKind, provider: string, model: string, outcome: string, started: number): void {
@@ -144,6 +164,7 @@ export class Generator {
         throw new ApiError(502, "storing the generated output failed", { type: "api_error", code: "storage_error" });
       }
       outputs.push({ key, kind, mediaType, size });
+      scope.saved.push({ key, kind, mediaType, size, url: item.url });
       this.logger.debug({ key, kind }, "stored a provider URL output");
     }
     return outputs;

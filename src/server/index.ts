@@ -65,9 +65,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     config = parseServerConfig({ ...config, server: { ...config.server, host: options.host ?? config.server.host, port: options.port ?? config.server.port } }, {});
   }
   const gateway = createApp(config, options);
-  const server = createServer(getRequestListener(gateway.fetch));
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
+  const server = createServer(
+    {
+      // Node answers 408 and closes the socket when a request is not complete in time; the check runs
+      // every `connectionsCheckingInterval`, so a short timeout is enforced about that promptly.
+      requestTimeout: config.server.requestTimeoutMs,
+      headersTimeout: Math.min(60_000, config.server.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, Math.floor(config.server.requestTimeoutMs / 4))),
+    },
+    getRequestListener(gateway.fetch),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.server.port, config.server.host, () => {

@@ -1,9 +1,23 @@
 /**
  * A small Prometheus registry (text exposition format 0.0.4). Labels are bounded by construction: the
- * HTTP route label is the route pattern (never the raw path), and no label carries a tenant or a key.
+ * HTTP route label is the route pattern (never the raw path), no label carries a tenant or a key, and
+ * `provider`, `model` and `error` pass through the label policy (catalog and configured routes only).
  */
 
 type Labels = Record<string, string>;
+
+/** Which provider and model names may become label values; anything else is reported as `other`. */
+export interface LabelPolicy {
+  provider(id: string): string;
+  model(provider: string, model: string): string;
+}
+
+/** Until a policy is set, no client-influenced name becomes a label. */
+const CLOSED: LabelPolicy = { provider: () => "other", model: () => "other" };
+/** Values the gateway itself writes when it knows nothing better. */
+const OWN_VALUES = new Set(["unknown", "other"]);
+/** Error labels are class names (`TimeoutError`); anything else is not one. */
+const ERROR_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 function escape(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
@@ -16,10 +30,17 @@ function labelText(labels: Labels): string {
 
 const keyOf = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
 
+const asIs = (labels: Labels) => labels;
+
 class Counter {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
-  inc(labels: Labels, by = 1): void {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly bound: (labels: Labels) => Labels = asIs,
+  ) {}
+  inc(raw: Labels, by = 1): void {
+    const labels = this.bound(raw);
     const k = keyOf(labels);
     const cur = this.values.get(k);
     if (cur) cur.value += by;
@@ -34,8 +55,14 @@ class Counter {
 
 class Histogram {
   private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly buckets: readonly number[]) {}
-  observe(labels: Labels, value: number): void {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[],
+    private readonly bound: (labels: Labels) => Labels = asIs,
+  ) {}
+  observe(raw: Labels, value: number): void {
+    const labels = this.bound(raw);
     const k = keyOf(labels);
     let s = this.series.get(k);
     if (!s) {
@@ -61,6 +88,18 @@ class Histogram {
 }
 
 export class Metrics {
+  private policy: LabelPolicy = CLOSED;
+  /** Provider, model and error labels as the policy allows them; other labels are the gateway's own. */
+  private readonly bounded = (raw: Labels): Labels => {
+    const labels = { ...raw };
+    const provider = raw.provider;
+    if (provider !== undefined && !OWN_VALUES.has(provider)) labels.provider = this.policy.provider(provider);
+    if (raw.model !== undefined && !OWN_VALUES.has(raw.model)) {
+      labels.model = provider === undefined || OWN_VALUES.has(provider) ? "other" : this.policy.model(provider, raw.model);
+    }
+    if (raw.error !== undefined && !ERROR_NAME.test(raw.error)) labels.error = "other";
+    return labels;
+  };
   readonly requests = new Counter("tarash_http_requests_total", "HTTP requests by route pattern, method and status.");
   readonly requestDuration = new Histogram(
     "tarash_http_request_duration_seconds",
@@ -71,10 +110,16 @@ export class Metrics {
     "tarash_generation_duration_seconds",
     "Generation latency (retries and fallbacks included) by kind, provider, model and outcome.",
     [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    this.bounded,
   );
-  readonly providerErrors = new Counter("tarash_provider_errors_total", "Failed provider attempts by provider and error type.");
+  readonly providerErrors = new Counter("tarash_provider_errors_total", "Failed provider attempts by provider and error type.", this.bounded);
   readonly webhookDeliveries = new Counter("tarash_webhook_deliveries_total", "Webhook delivery attempts by outcome.");
   readonly mockGenerations = new Counter("tarash_mock_generations_total", "Generations answered by the mock provider (nothing billed), by kind.");
+
+  /** Set which provider and model names may be label values (the app: the catalog and configured routes). */
+  useLabelPolicy(policy: LabelPolicy): void {
+    this.policy = policy;
+  }
 
   /** Prometheus text; `jobs` are sampled at scrape time. */
   render(jobs: Record<string, number>): string {

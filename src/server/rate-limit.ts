@@ -11,14 +11,18 @@ interface Bucket {
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  /** Per-tenant overrides by tenant id (a tenant may be called `constructor`). */
+  private readonly overrides: ReadonlyMap<string, NonNullable<ServerConfig["limits"]["rateLimit"]>>;
 
   constructor(
     private readonly limits: ServerConfig["limits"],
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.overrides = new Map(Object.entries(limits.tenants));
+  }
 
   private limitFor(tenant: string): { perMs: number; burst: number } | undefined {
-    const l = this.limits.tenants[tenant] ?? this.limits.rateLimit;
+    const l = this.overrides.get(tenant) ?? this.limits.rateLimit;
     if (!l) return undefined;
     return { perMs: l.requestsPerMinute / 60_000, burst: l.burst ?? Math.max(1, Math.ceil(l.requestsPerMinute)) };
   }

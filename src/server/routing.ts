@@ -6,6 +6,9 @@ import type { Gateway } from "../core/gateway.js";
 import { ConfigError, type RouteConfig, type ServerConfig } from "./config.js";
 import type { MockAccess } from "./mock-access.js";
 
+/** Model and provider names a client may write (schemas.ts uses the same limit). */
+const MAX_NAME_LENGTH = 256;
+
 /**
  * Turns what a caller names (`model`: a route name, an alias, `provider/model`, or nothing) into the
  * library config to run, with the route's retries and fallback chain.
@@ -31,22 +34,32 @@ function strip<T extends object>(o: T): T {
 }
 
 export class Router {
+  /** Routes by name: a client's `model` is looked up here, so `toString` or `__proto__` is just an unknown name. */
+  private readonly routes: ReadonlyMap<string, RouteConfig>;
+
   constructor(
     private readonly config: ServerConfig,
     /** Refuses client-chosen mock targets on a gateway that does not enable the mock. */
     private readonly mock?: MockAccess | undefined,
-  ) {}
+  ) {
+    this.routes = new Map(Object.entries(config.routes));
+  }
 
   /** Names clients may use as `model`: configured routes. */
   routeNames(): string[] {
-    return Object.keys(this.config.routes);
+    return [...this.routes.keys()];
+  }
+
+  /** True when `name` is a configured route. */
+  hasRoute(name: string): boolean {
+    return this.routes.has(name);
   }
 
   private fromRoute(name: string, depth: number): GenerationConfigInput {
-    const route = this.config.routes[name]!;
+    const route = this.routes.get(name)!;
     const cfg = strip(fromTarget(route));
     // A route whose model names another route takes that route's target and chain.
-    if (depth < 8 && this.config.routes[route.model] && route.model !== name) {
+    if (depth < 8 && this.routes.has(route.model) && route.model !== name) {
       const inner = this.fromRoute(route.model, depth + 1);
       return strip({ ...inner, ...cfg, model: inner.model, provider: cfg.provider ?? inner.provider, fallbacks: [...(inner.fallbacks ?? []), ...this.fallbacks(route, depth)] });
     }
@@ -57,7 +70,7 @@ export class Router {
   private fallbacks(route: RouteConfig, depth: number): GenerationConfigInput[] {
     return (route.fallbacks ?? []).map((f) => {
       if (typeof f !== "string") return strip(fromTarget(f));
-      return this.config.routes[f] && depth < 8 ? this.fromRoute(f, depth + 1) : { model: f };
+      return this.routes.has(f) && depth < 8 ? this.fromRoute(f, depth + 1) : { model: f };
     });
   }
 
@@ -65,7 +78,7 @@ export class Router {
   resolve(model: string | undefined, kind: MediaKind): GenerationConfigInput {
     this.mock?.checkModel(model, kind);
     const name = model ?? this.config.defaultRoutes[kind];
-    const base = this.config.routes[name] ? this.fromRoute(name, 0) : { model: name };
+    const base = this.routes.has(name) ? this.fromRoute(name, 0) : { model: name };
     return this.withGlobalMock(base);
   }
 
@@ -98,7 +111,7 @@ export function checkRouteTargets(config: ServerConfig, gateway: Gateway): void 
     if (provider !== undefined && !providers.includes(provider)) {
       throw new ConfigError(`Invalid config: ${field}: provider ${JSON.stringify(provider)} is not available; available: ${[...providers].sort().join(", ")}`, field);
     }
-    if (config.routes[model] && provider === undefined) return;
+    if (Object.hasOwn(config.routes, model) && provider === undefined) return;
     let problem: ValidationError | undefined;
     // A route is not tied to a kind: a model either kind resolves is a valid target.
     for (const kind of ["image", "video"] as const) {
@@ -132,8 +145,8 @@ export function checkRouteTargets(config: ServerConfig, gateway: Gateway): void 
 }
 
 const clientConfigShape = {
-  provider: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
+  provider: z.string().min(1).max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`).optional(),
+  model: z.string().min(1).max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`).optional(),
   timeoutMs: z.number().int().positive().max(24 * 3600_000).optional(),
   pollIntervalMs: z.number().int().min(0).max(600_000).optional(),
   maxPollAttempts: z.number().int().positive().optional(),

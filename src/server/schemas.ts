@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { RESPONSE_MODALITIES } from "../core/schemas.js";
+import { NAMED_SIZE_NAMES } from "../core/sizes.js";
 import { ClientConfigSchema } from "./routing.js";
 
 /**
@@ -7,7 +9,12 @@ import { ClientConfigSchema } from "./routing.js";
  */
 
 const nonEmpty = z.string().trim().min(1, "must be a non-empty string");
-const size = z.string().regex(/^(\d{2,5}x\d{2,5}|auto)$/, 'must look like "1024x1024" (or "auto")');
+/** Model, route and provider names: the longest real id is far shorter; a longer one is a client's mistake (or a probe). */
+const MAX_NAME_LENGTH = 256;
+const modelName = z.string().min(1).max(MAX_NAME_LENGTH, `must be at most ${MAX_NAME_LENGTH} characters`);
+const size = z.string().refine((s) => /^(\d{2,5}x\d{2,5}|auto)$/.test(s) || (NAMED_SIZE_NAMES as string[]).includes(s), {
+  message: `must look like "1024x1024", or be "auto" or a named size: ${NAMED_SIZE_NAMES.join(", ")}`,
+});
 export const FileSchema = z.instanceof(Blob, { error: "must be a file (a multipart file part with a filename)" }).meta({ type: "string", format: "binary", description: "A file upload." } as Record<string, unknown>);
 /** A multipart number field (text) or a JSON number. */
 const formInt = (min: number, max: number) => z.coerce.number<unknown>().int().min(min).max(max);
@@ -16,7 +23,7 @@ const formInt = (min: number, max: number) => z.coerce.number<unknown>().int().m
 
 export const LegacyImageSettingsSchema = z
   .object({
-    model: z.string().min(1).optional().meta({ description: "A route name, alias, model id or provider/model." }),
+    model: modelName.optional().meta({ description: "A route name, alias, model id or provider/model." }),
     width: z.number().int().min(16).max(16384).optional(),
     height: z.number().int().min(16).max(16384).optional(),
     quality: z.string().min(1).optional(),
@@ -66,7 +73,7 @@ const outputFormat = z.enum(["png", "jpeg", "webp"]);
 export const ImageGenerationBodySchema = z
   .object({
     prompt: nonEmpty,
-    model: z.string().min(1).optional().meta({ description: "A route name, alias, model id or provider/model." }),
+    model: modelName.optional().meta({ description: "A route name, alias, model id or provider/model." }),
     n: z.number().int().min(1).max(100).optional(),
     size: size.optional(),
     quality: z.string().min(1).optional(),
@@ -82,6 +89,10 @@ export const ImageGenerationBodySchema = z
     seed: z.number().int().min(0).optional(),
     aspect_ratio: z.string().optional(),
     resolution: z.enum(["1K", "2K", "4K"]).optional(),
+    response_modalities: z
+      .array(z.enum(RESPONSE_MODALITIES))
+      .optional()
+      .meta({ description: 'Gemini image models: ["IMAGE"] for images only, or ["TEXT", "IMAGE"] (the default).' }),
   })
   .catchall(z.unknown())
   .meta({ id: "CreateImageRequest", description: "OpenAI's image generation body; unknown fields go to the provider verbatim." });
@@ -91,7 +102,7 @@ export const ImageEditFormSchema = z
     image: z.array(FileSchema).min(1, "at least one image is required").max(16),
     mask: FileSchema.optional(),
     prompt: nonEmpty,
-    model: z.string().min(1).optional(),
+    model: modelName.optional(),
     n: formInt(1, 100).optional(),
     size: size.optional(),
     quality: z.string().min(1).optional(),
@@ -109,7 +120,7 @@ export const ImageEditFormSchema = z
 export const ImageVariationFormSchema = z
   .object({
     image: FileSchema,
-    model: z.string().min(1).optional(),
+    model: modelName.optional(),
     n: formInt(1, 10).optional(),
     size: size.optional(),
     response_format: responseFormat.optional(),
@@ -140,7 +151,7 @@ export const ImagesResponseSchema = z
 export const VideoCreateBodySchema = z
   .object({
     prompt: nonEmpty,
-    model: z.string().min(1).optional(),
+    model: modelName.optional(),
     seconds: z.union([z.string().regex(/^\d+(\.\d+)?$/, "must be a number of seconds"), z.number().positive()]).optional(),
     size: z.string().regex(/^\d{2,5}x\d{2,5}$/, 'must look like "1280x720"').optional(),
     input_reference: z
@@ -180,8 +191,8 @@ export const WebhookSchema = z
 export const JobCreateBodySchema = z
   .object({
     kind: z.enum(["image", "video"]),
-    model: z.string().min(1).optional().meta({ description: "A route name, alias, model id or provider/model." }),
-    route: z.string().min(1).optional(),
+    model: modelName.optional().meta({ description: "A route name, alias, model id or provider/model." }),
+    route: modelName.optional(),
     config: ClientConfigSchema.optional(),
     request: z.record(z.string(), z.unknown()).meta({ description: "The library's ImageGenerationRequest or VideoGenerationRequest." }),
     webhook: WebhookSchema.optional(),

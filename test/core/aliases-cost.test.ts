@@ -64,8 +64,18 @@ describe("cost", () => {
     assert.equal(estimateImageCost(dalle, { prompt: "x" })?.amountUsd, 0.04);
   });
   it("prices Gemini images by output tokens: 1290 tokens at $30 per 1M", () => {
-    assert.deepEqual(estimateImageCost(gemini, { prompt: "x" }), { amountUsd: 0.0387, basis: "per_token", estimated: true });
-    assert.deepEqual(costFromUsage(gemini, { inputTokens: 10, outputTokens: 1290 }), { amountUsd: 0.0387, basis: "per_token", estimated: false });
+    assert.deepEqual(estimateImageCost(gemini, { prompt: "x" }), {
+      amountUsd: 0.0387,
+      basis: "per_token",
+      estimated: true,
+      breakdown: { output: { amountUsd: 0.0387, tokens: 1290, estimated: true } },
+    });
+    assert.deepEqual(costFromUsage(gemini, { inputTokens: 10, outputTokens: 1290 }), {
+      amountUsd: 0.0387,
+      basis: "per_token",
+      estimated: false,
+      breakdown: { output: { amountUsd: 0.0387, tokens: 1290, estimated: false }, inputText: { amountUsd: 0, tokens: 10, estimated: false } },
+    });
   });
   it("prices video per second, with audio and resolution rates", () => {
     const veo: ModelCapability = { provider: "google", model: "veo", kind: "video", durations: [4, 8], price: { unit: "second", usd: 0.2, withAudioUsd: 0.4, byResolution: { "1080p": 0.3 } } };
@@ -105,8 +115,13 @@ describe("cost", () => {
     assert.equal(calls, 3);
     assert.equal(res.images.length, 3);
     assert.deepEqual(res.usage, { outputTokens: 3870 });
-    assert.deepEqual(res.cost, { amountUsd: 0.1161, basis: "per_token", estimated: false });
-    assert.deepEqual(gw.estimateCost({ provider: "tokens", model: "t" }, { prompt: "x", n: 3 }), { amountUsd: 0.1161, basis: "per_token", estimated: true });
+    assert.deepEqual(res.cost, { amountUsd: 0.1161, basis: "per_token", estimated: false, breakdown: { output: { amountUsd: 0.1161, tokens: 3870, estimated: false } } });
+    assert.deepEqual(gw.estimateCost({ provider: "tokens", model: "t" }, { prompt: "x", n: 3 }), {
+      amountUsd: 0.1161,
+      basis: "per_token",
+      estimated: true,
+      breakdown: { output: { amountUsd: 0.1161, tokens: 3870, estimated: true } },
+    });
   });
 
   it("estimateCost prices a request through the public API", () => {

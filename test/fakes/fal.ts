@@ -143,6 +143,8 @@ export interface FalJob {
   input: Record<string, unknown>;
   checks: number;
   cancelled: boolean;
+  /** Time-based jobs (`completeAfterMs`): when fal finishes it, epoch ms. */
+  finishAt?: number;
 }
 
 export interface FalFake {
@@ -153,6 +155,12 @@ export interface FalFake {
   steps: FalStep[] | "hang";
   /** Leave status_url/response_url/cancel_url out of the submit answer (older behaviour). */
   omitUrls: boolean;
+  /** Serve the status stream (`…/status/stream`, server-sent events), as fal does; false = a proxy that does not. */
+  stream: boolean;
+  /** Pause between two events of the status stream (step plans). */
+  streamStepMs: number;
+  /** Time-based jobs: each new request completes this many ms after submit, whatever is asked in between. */
+  completeAfterMs: (() => number) | undefined;
   close(): Promise<void>;
 }
 
@@ -239,6 +247,9 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     jobs: new Map(),
     steps: DEFAULT_STEPS,
     omitUrls: false,
+    stream: true,
+    streamStepMs: 5,
+    completeAfterMs: undefined,
     close: () => fake.server.close(),
   };
   const stepsFor = new Map<string, FalStep[] | "hang">();
@@ -252,35 +263,70 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
     return found;
   };
 
+  const HANGING: FalStep = { status: "IN_PROGRESS", logs: ["Generating"] };
+  /** The job's state now; a status read of a step plan moves it on by one step. */
+  const currentStep = (j: FalJob, advance: boolean): FalStep => {
+    if (j.finishAt !== undefined) return Date.now() >= j.finishAt ? { status: "COMPLETED" } : HANGING;
+    const steps = stepsFor.get(j.id)!;
+    const step = steps === "hang" ? HANGING : (steps[Math.min(j.checks, steps.length - 1)] ?? { status: "COMPLETED" });
+    if (advance) j.checks++;
+    return step;
+  };
+  const statusBody = (j: FalJob, step: FalStep, withLogs: boolean): { status: number; json: Record<string, unknown> } => {
+    const urls = {
+      request_id: j.id,
+      response_url: `${fake.url}/${j.root}/requests/${j.id}`,
+      status_url: `${fake.url}/${j.root}/requests/${j.id}/status`,
+      cancel_url: `${fake.url}/${j.root}/requests/${j.id}/cancel`,
+    };
+    if (step.status === "IN_QUEUE") return { status: 202, json: { status: "IN_QUEUE", ...urls, queue_position: step.position } };
+    if (step.status === "IN_PROGRESS") {
+      const logs = step.logs.map((message) => ({ message, level: "INFO", source: "USER", timestamp: "2026-01-01T00:00:00Z" }));
+      return { status: 202, json: { status: "IN_PROGRESS", ...urls, logs: withLogs ? logs : null } };
+    }
+    return { status: 200, json: { status: "COMPLETED", ...urls, logs: withLogs ? [] : null, metrics: { inference_time: 0.42 } } };
+  };
+  const badLogs = (req: RecordedRequest): FakeResponse | undefined =>
+    req.query.get("logs") !== "1" && req.query.get("logs") !== "0"
+      ? detail(422, [{ loc: ["query", "logs"], msg: "Input should be 0 or 1", type: "value_error" }])
+      : undefined;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** fal's status stream: one `data:` event per state, a keep-alive comment while nothing changes, closed after COMPLETED. */
+  async function* statusEvents(j: FalJob, withLogs: boolean): AsyncGenerator<string> {
+    let last = "";
+    // Bounded so a test that walks away from a hanging job does not leave the fake writing forever.
+    for (let i = 0; i < 20_000 && !j.cancelled; i++) {
+      const step = currentStep(j, true);
+      const event = JSON.stringify(statusBody(j, step, withLogs).json);
+      if (event !== last) yield `data: ${event}\n\n`;
+      else if (i % 50 === 0) yield ": keep-alive\n\n";
+      last = event;
+      if (step.status === "COMPLETED") return;
+      await sleep(j.finishAt !== undefined ? Math.max(0, Math.min(j.finishAt - Date.now(), 20)) : fake.streamStepMs);
+    }
+  }
+
   fake.server = await startFakeServer((s) => {
+    s.route("GET", "/:owner/:app/requests/:id/status/stream", (req) => {
+      if (!fake.stream) return { status: 404, json: { detail: "Not Found" } };
+      const j = job(req);
+      if (!("id" in j)) return j;
+      const bad = badLogs(req);
+      if (bad) return bad;
+      return { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" }, stream: statusEvents(j, req.query.get("logs") === "1") };
+    });
     s.route("GET", "/:owner/:app/requests/:id/status", (req) => {
       const j = job(req);
       if (!("id" in j)) return j;
-      if (req.query.get("logs") !== "1" && req.query.get("logs") !== "0") {
-        return detail(422, [{ loc: ["query", "logs"], msg: "Input should be 0 or 1", type: "value_error" }]);
-      }
-      const steps = stepsFor.get(j.id)!;
-      const urls = {
-        request_id: j.id,
-        response_url: `${fake.url}/${j.root}/requests/${j.id}`,
-        status_url: `${fake.url}/${j.root}/requests/${j.id}/status`,
-        cancel_url: `${fake.url}/${j.root}/requests/${j.id}/cancel`,
-      };
-      const step: FalStep = steps === "hang" ? { status: "IN_PROGRESS", logs: ["Generating"] } : (steps[Math.min(j.checks, steps.length - 1)] ?? { status: "COMPLETED" });
-      j.checks++;
-      const withLogs = req.query.get("logs") === "1";
-      if (step.status === "IN_QUEUE") return { status: 202, json: { status: "IN_QUEUE", ...urls, queue_position: step.position } };
-      if (step.status === "IN_PROGRESS") {
-        const logs = step.logs.map((message) => ({ message, level: "INFO", source: "USER", timestamp: "2026-01-01T00:00:00Z" }));
-        return { status: 202, json: { status: "IN_PROGRESS", ...urls, logs: withLogs ? logs : null } };
-      }
-      return { status: 200, json: { status: "COMPLETED", ...urls, logs: withLogs ? [] : null, metrics: { inference_time: 0.42 } } };
+      const bad = badLogs(req);
+      if (bad) return bad;
+      return statusBody(j, currentStep(j, true), req.query.get("logs") === "1");
     });
     s.route("GET", "/:owner/:app/requests/:id", (req) => {
       const j = job(req);
       if (!("id" in j)) return j;
       const steps = stepsFor.get(j.id)!;
-      const done = steps !== "hang" && j.checks >= steps.length;
+      const done = j.finishAt !== undefined ? Date.now() >= j.finishAt : steps !== "hang" && j.checks >= steps.length;
       if (!done) return { status: 400, json: { detail: "Request is still in progress" } };
       return options.output?.(fake, j) ?? output(fake, j);
     });
@@ -308,7 +354,8 @@ export async function startFalFake(options: FalFakeOptions = {}): Promise<FalFak
       if (invalid) return invalid;
       const id = `req-${++counter}`;
       const root = appRoot(model);
-      fake.jobs.set(id, { id, model, root, input, checks: 0, cancelled: false });
+      const after = fake.completeAfterMs?.();
+      fake.jobs.set(id, { id, model, root, input, checks: 0, cancelled: false, ...(after !== undefined ? { finishAt: Date.now() + after } : {}) });
       stepsFor.set(id, fake.steps);
       const urls = fake.omitUrls
         ? {}

@@ -182,6 +182,14 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   if (!Array.isArray(parts) || parts.length === 0) return badRequest("* GenerateContentRequest.contents: contents is not specified", "contents");
   let inputImages = 0;
   for (const [i, part] of parts.entries()) {
+    // A part is a protobuf oneof: exactly one of text / inlineData / fileData, as Google's parser enforces.
+    const fields = ["text", "inlineData", "fileData"].filter((k) => get(part, k) !== undefined);
+    if (fields.length === 0) {
+      return badRequest(`* GenerateContentRequest.contents[0].parts[${i}].data: required oneof field 'data' must have one initialized field`, `contents[0].parts[${i}].data`);
+    }
+    if (fields.length > 1) {
+      return badRequest(`Invalid value at 'contents[0].parts[${i}]' (oneof), oneof field 'data' is already set. Cannot overwrite with '${snake(fields[1]!)}'`, `contents[0].parts[${i}]`);
+    }
     const inline = get(part, "inlineData");
     if (inline === undefined) continue;
     const mime = get(inline, "mimeType");
@@ -207,6 +215,8 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   if (modalities !== undefined && (!Array.isArray(modalities) || modalities.some((m) => !["TEXT", "IMAGE"].includes(String(m))))) {
     return badRequest("* GenerateContentRequest.generation_config.response_modalities: unsupported modality", "generation_config.response_modalities");
   }
+  // ["IMAGE"] asks for images only: Google then sends no text parts (thoughts aside).
+  const imageOnly = Array.isArray(modalities) && !modalities.includes("TEXT");
   const prompt = parts.map((p) => get(p, "text")).filter((t) => typeof t === "string").join(" ");
   const promptTokens = 10 + inputImages * 258;
   const usageBase = { promptTokenCount: promptTokens, promptTokensDetails: [{ modality: "TEXT", tokenCount: 10 }, ...(inputImages ? [{ modality: "IMAGE", tokenCount: inputImages * 258 }] : [])] };
@@ -237,7 +247,7 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
   }
   const tokens = imageTokens(model, size);
   if (prompt.includes("storyboard")) {
-    const frame = (caption: string, i: number) => [{ text: caption }, { inlineData: { mimeType: "image/png", data: STORYBOARD_FRAMES[i]!.toString("base64") } }];
+    const frame = (caption: string, i: number) => [...(imageOnly ? [] : [{ text: caption }]), { inlineData: { mimeType: "image/png", data: STORYBOARD_FRAMES[i]!.toString("base64") } }];
     return {
       json: {
         candidates: [
@@ -267,7 +277,7 @@ function generateContent(body: unknown, model: string, backend: Backend): FakeRe
         {
           content: {
             role: "model",
-            parts: [...thinking, { text: "Here is your image." }, { inlineData: { mimeType: "image/png", data: PNG_BASE64 }, thoughtSignature: "c2ln" }],
+            parts: [...thinking, ...(imageOnly ? [] : [{ text: "Here is your image." }]), { inlineData: { mimeType: "image/png", data: PNG_BASE64 }, thoughtSignature: "c2ln" }],
           },
           finishReason: "STOP",
           index: 0,

@@ -173,6 +173,8 @@ export interface FakePrediction {
   /** Index of the step last shown. */
   at: number;
   canceled: boolean;
+  /** Time-based predictions (`completeAfterMs`): when Replicate finishes it, epoch ms. */
+  finishAt?: number;
 }
 
 export interface ReplicateFake {
@@ -183,6 +185,11 @@ export interface ReplicateFake {
   predictions: Map<string, FakePrediction>;
   /** How the next predictions unfold: the create response shows step 0, each GET the next step. */
   plan: (input: Record<string, unknown>, model: string) => Step[];
+  /**
+   * Time-based predictions: each new one succeeds this many ms after create, whatever is asked in between,
+   * and a create with `Prefer: wait=N` is held until then or N seconds, as Replicate does.
+   */
+  completeAfterMs: (() => number) | undefined;
   creates(): RecordedRequest[];
   close(): Promise<void>;
 }
@@ -253,12 +260,18 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
     baseUrl: `${server.url}/v1`,
     predictions,
     plan: () => [{ status: "succeeded", output: "default" }],
+    completeAfterMs: undefined,
     creates: () => server.requests.filter((r) => r.method === "POST" && /\/predictions$/.test(r.path)),
     close: () => server.close(),
   };
 
   const view = (p: FakePrediction) => {
-    const step = p.steps[Math.min(p.at, p.steps.length - 1)]!;
+    const step: Step =
+      p.finishAt !== undefined
+        ? Date.now() >= p.finishAt
+          ? { status: "succeeded", output: "default" }
+          : { status: "processing" }
+        : p.steps[Math.min(p.at, p.steps.length - 1)]!;
     const status = p.canceled ? "canceled" : step.status;
     const spec = MODEL_SPECS[p.model]!;
     const output = status === "succeeded" ? (step.output === "default" ? defaultOutput(spec, p.id, p.input) : (step.output ?? null)) : null;
@@ -291,7 +304,7 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
       ? undefined
       : problem(401, "Unauthenticated", "You did not pass a valid authentication token");
 
-  const create = (req: RecordedRequest, model: string | undefined, allowVersion: boolean): FakeResponse => {
+  const create = async (req: RecordedRequest, model: string | undefined, allowVersion: boolean): Promise<FakeResponse> => {
     const denied = authed(req);
     if (denied) return denied;
     if (req.contentType !== "application/json") return problem(415, "Unsupported media type", "Request body must be JSON (Content-Type: application/json)");
@@ -320,8 +333,17 @@ export async function startReplicateFake(): Promise<ReplicateFake> {
     if (bad) return bad;
     const input = body.input as Record<string, unknown>;
     const id = randomBytes(13).toString("hex").slice(0, 26);
+    const after = fake.completeAfterMs?.();
     const p: FakePrediction = { id, model, version: version || `dp-${id}`, input, steps: fake.plan(input, model), at: 0, canceled: false };
+    if (after !== undefined) p.finishAt = Date.now() + after;
     predictions.set(id, p);
+    const wait = prefer === undefined ? undefined : Number(/=(\d+)/.exec(prefer)?.[1] ?? 60);
+    if (wait !== undefined && p.finishAt !== undefined) {
+      // Held open until the prediction finishes or the wait runs out; then 201 with whatever state it is in.
+      const until = Math.min(p.finishAt, Date.now() + wait * 1000);
+      // A timer may fire a millisecond early by the wall clock; Replicate answers only once it is done.
+      while (Date.now() < until) await new Promise((r) => setTimeout(r, until - Date.now()));
+    }
     return { status: 201, json: view(p) };
   };
 

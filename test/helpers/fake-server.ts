@@ -34,6 +34,8 @@ export interface FakeResponse {
   destroy?: boolean;
   /** Stream the body in chunks of this many bytes, yielding between them. */
   chunkBytes?: number;
+  /** A body written as it is produced (server-sent events): no content-length, ends when the iterable does. */
+  stream?: AsyncIterable<string | Uint8Array>;
 }
 
 export type Handler = (req: RecordedRequest, server: FakeServer) => FakeResponse | Promise<FakeResponse>;
@@ -128,6 +130,16 @@ async function send(res: ServerResponse, out: FakeResponse): Promise<void> {
     return;
   }
   const headers: Record<string, string> = { ...out.headers };
+  if (out.stream) {
+    res.writeHead(out.status ?? 200, headers);
+    res.flushHeaders();
+    for await (const chunk of out.stream) {
+      if (res.destroyed) return;
+      res.write(chunk);
+    }
+    res.end();
+    return;
+  }
   let payload: Uint8Array | string = "";
   if (out.json !== undefined) {
     payload = JSON.stringify(out.json);

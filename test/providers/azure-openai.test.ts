@@ -86,7 +86,12 @@ describe("azure-openai images", () => {
     assert.equal(req.query.get("api-version"), null);
     assert.deepEqual(body(req), { model: "gpt-image-1", prompt: "two words", n: 2, quality: "low" });
     assert.deepEqual(res.usage, { images: 2, inputTokens: 2, outputTokens: 544, totalTokens: 546, inputImageTokens: 0 });
-    assert.deepEqual(res.cost, { amountUsd: (544 * 40 + 2 * 5) / 1e6, basis: "per_token", estimated: false });
+    assert.deepEqual(res.cost, {
+      amountUsd: (544 * 40 + 2 * 5) / 1e6,
+      basis: "per_token",
+      estimated: false,
+      breakdown: { output: { amountUsd: 0.02176, tokens: 544, estimated: false }, inputText: { amountUsd: 0.00001, tokens: 2, estimated: false } },
+    });
   });
 
   it("v1 surface with a deployment name and api-version=preview; a baseUrl ending in /openai is accepted", async () => {

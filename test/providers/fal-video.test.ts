@@ -85,7 +85,7 @@ describe("fal video (queue API)", () => {
         safety_tolerance: "2",
       });
       const id = res.providerRequestId!;
-      assert.equal(fake.server.calls("GET", `/fal-ai/veo3.1/requests/${id}/status`).length, DEFAULT_STEPS.length);
+      assert.equal(fake.server.calls("GET", `/fal-ai/veo3.1/requests/${id}/status/stream`).length, 1);
       assert.equal(fake.server.calls("GET", `/fal-ai/veo3.1/requests/${id}`).length, 1);
       assert.equal(res.provider, "fal");
       assert.equal(res.video.url, `${fake.url}/files/${id}-0.mp4`);

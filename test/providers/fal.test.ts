@@ -50,7 +50,7 @@ describe("fal image adapter (queue API)", () => {
     fake.omitUrls = false;
   });
 
-  it("submits to the full model id and polls status/result at the app root", async () => {
+  it("submits to the full model id, waits on the status stream and reads the result at the app root", async () => {
     const res = await gw.generateImage(cfg, { prompt: "a lighthouse", aspectRatio: "16:9", n: 2, seed: 7, outputFormat: "png" });
     const [submit] = submits("fal-ai/flux/dev");
     assert.ok(submit);
@@ -59,9 +59,12 @@ describe("fal image adapter (queue API)", () => {
     assert.equal(submit.contentType, "application/json");
     assert.deepEqual(submit.json, { prompt: "a lighthouse", image_size: "landscape_16_9", num_images: 2, seed: 7, output_format: "png" });
     const id = res.providerRequestId!;
-    const statuses = fake.server.calls("GET", `/fal-ai/flux/requests/${id}/status`);
-    assert.equal(statuses.length, DEFAULT_STEPS.length);
-    assert.ok(statuses.every((r) => r.query.get("logs") === "1" && r.headers.authorization === `Key ${FAL_KEY}`));
+    const streams = fake.server.calls("GET", `/fal-ai/flux/requests/${id}/status/stream`);
+    assert.equal(streams.length, 1);
+    assert.equal(streams[0]!.query.get("logs"), "1");
+    assert.equal(streams[0]!.headers.authorization, `Key ${FAL_KEY}`);
+    // The stream said COMPLETED: no status was polled, the result was read once.
+    assert.equal(fake.server.calls("GET", `/fal-ai/flux/requests/${id}/status`).length, 0);
     assert.equal(fake.server.calls("GET", `/fal-ai/flux/requests/${id}`).length, 1);
     assert.equal(res.images.length, 2);
     assert.equal(res.images[0]!.url, `${fake.url}/files/${id}-0.png`);
@@ -117,7 +120,7 @@ describe("fal image adapter (queue API)", () => {
     assert.equal(input.enable_safety_checker, false);
     assert.match(input.image_url as string, /^data:image\/png;base64,/);
     assert.ok(res.warnings.some((w) => /size 1920x1080 was sent as aspect ratio 16:9/.test(w)));
-    assert.equal(fake.server.calls("GET", `/fal-ai/flux-pro/requests/${res.providerRequestId}/status`).length > 0, true);
+    assert.equal(fake.server.calls("GET", `/fal-ai/flux-pro/requests/${res.providerRequestId}/status/stream`).length, 1);
     assert.deepEqual(res.cost, { amountUsd: 0.06, basis: "per_image", estimated: true });
   });
 
@@ -203,7 +206,43 @@ describe("fal image adapter (queue API)", () => {
   it("builds status/result URLs from the app root when submit returns none", async () => {
     fake.omitUrls = true;
     const res = await gw.generateImage({ ...cfg, model: "fal-ai/flux/schnell" }, { prompt: "no urls" });
-    assert.equal(fake.server.calls("GET", `/fal-ai/flux/requests/${res.providerRequestId}/status`).length, DEFAULT_STEPS.length);
+    assert.equal(fake.server.calls("GET", `/fal-ai/flux/requests/${res.providerRequestId}/status/stream`).length, 1);
+  });
+
+  it("polls status with logs when the status stream is not served (a proxy without SSE), with the same progress", async () => {
+    fake.stream = false;
+    try {
+      const seen: string[] = [];
+      const res = await gw.generateImage({ ...cfg, pollIntervalMs: 5 }, { prompt: "polled" }, { onProgress: (u) => void seen.push(`${u.status}:${u.queuePosition ?? u.message ?? ""}`) });
+      const statuses = fake.server.calls("GET", `/fal-ai/flux/requests/${res.providerRequestId}/status`);
+      assert.equal(statuses.length, DEFAULT_STEPS.length);
+      assert.ok(statuses.every((r) => r.query.get("logs") === "1" && r.headers.authorization === `Key ${FAL_KEY}`));
+      assert.deepEqual(seen, ["queued:2", "queued:1", "processing:Loading model", "processing:Generating: step 4/4", "completed:"]);
+    } finally {
+      fake.stream = true;
+    }
+  });
+
+  it("the result arrives when fal finishes, not a poll interval later", async () => {
+    fake.completeAfterMs = () => 300;
+    try {
+      const started = Date.now();
+      // A 20 s poll interval: polling could not have answered before it.
+      const res = await gw.generateImage({ ...cfg, pollIntervalMs: 20_000 }, { prompt: "prompt result" });
+      assert.equal(res.images.length, 1);
+      assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+      assert.equal(fake.server.calls("GET", `/fal-ai/flux/requests/${res.providerRequestId}/status`).length, 0);
+    } finally {
+      fake.completeAfterMs = undefined;
+    }
+  });
+
+  it("falls back to polling when the stream drops, without submitting twice", async () => {
+    fake.server.script("GET", "/fal-ai/flux/requests/:id/status/stream", { destroy: true });
+    const res = await gw.generateImage({ ...cfg, pollIntervalMs: 5 }, { prompt: "dropped stream" });
+    assert.equal(submits("fal-ai/flux/dev").filter((r) => (r.json as Body).prompt === "dropped stream").length, 1);
+    assert.ok(fake.server.calls("GET", `/fal-ai/flux/requests/${res.providerRequestId}/status`).length >= 1);
+    assert.equal(res.images.length, 1);
   });
 
   it("cancels the fal request when the caller aborts", async () => {

@@ -76,7 +76,12 @@ describe("google (Gemini API) image: request on the wire", () => {
     assert.deepEqual(lastBody().generationConfig.imageConfig, { imageSize: "512" });
     assert.equal(res.usage?.outputImageTokens, 747);
     // Priced from the reported tokens: 747 at $60/M + 10 input tokens at $0.50/M.
-    assert.deepEqual(res.cost, { amountUsd: 0.044825, basis: "per_token", estimated: false });
+    assert.deepEqual(res.cost, {
+      amountUsd: 0.044825,
+      basis: "per_token",
+      estimated: false,
+      breakdown: { output: { amountUsd: 0.04482, tokens: 747, estimated: false }, inputText: { amountUsd: 0.000005, tokens: 10, estimated: false } },
+    });
   });
 
   it("sends input images as inlineData parts after the prompt (editing, multi-image fusion)", async () => {
@@ -96,7 +101,7 @@ describe("google (Gemini API) image: request on the wire", () => {
   it("refuses more input images than the model takes, and image kinds it cannot express", async () => {
     const image = new Uint8Array(ONE_PIXEL_PNG);
     await assert.rejects(gw.generateImage(cfg(), { prompt: "x", imageList: [1, 2, 3, 4].map(() => ({ image })) }), (e: unknown) => e instanceof ValidationError && e.field === "imageList");
-    await assert.rejects(gw.generateImage(cfg(), { prompt: "x", imageList: [{ image, type: "style" }] }), (e: unknown) => e instanceof ValidationError && e.field === "imageList.0.type");
+    await assert.rejects(gw.generateImage(cfg(), { prompt: "x", imageList: [{ image, type: "asset" }] }), (e: unknown) => e instanceof ValidationError && e.field === "imageList.0.type");
     await assert.rejects(gw.generateImage(cfg(), { prompt: "x", maskImage: image }), (e: unknown) => e instanceof ValidationError && e.field === "maskImage");
   });
 
@@ -150,7 +155,12 @@ describe("google (Gemini API) image: response normalisation", () => {
     assert.equal(res.text, "Here is your image.");
     assert.deepEqual(res.usage, { inputTokens: 10, outputTokens: 1290, totalTokens: 1300, outputImageTokens: 1290 });
     // 1290 output tokens at $30/M + 10 input tokens at $0.30/M.
-    assert.deepEqual(res.cost, { amountUsd: 0.038703, basis: "per_token", estimated: false });
+    assert.deepEqual(res.cost, {
+      amountUsd: 0.038703,
+      basis: "per_token",
+      estimated: false,
+      breakdown: { output: { amountUsd: 0.0387, tokens: 1290, estimated: false }, inputText: { amountUsd: 0.000003, tokens: 10, estimated: false } },
+    });
     assert.match(res.providerRequestId ?? "", /^resp-\d+$/);
     assert.deepEqual(progress, ["processing", "completed"]);
     // The base64 payload is returned as the image, not repeated in rawResponse.
@@ -211,7 +221,12 @@ describe("google (Gemini API) image: response normalisation", () => {
     assert.equal(res.text, "Dawn.\nNoon.\nDusk.");
     assert.deepEqual(res.usage, { inputTokens: 10, outputTokens: 3 * 1290 + 6, totalTokens: 10 + 3 * 1290 + 6, outputImageTokens: 3 * 1290 });
     // Priced from the reported tokens: 3876 output tokens at $30/M + 10 input tokens at $0.30/M.
-    assert.deepEqual(res.cost, { amountUsd: 0.116283, basis: "per_token", estimated: false });
+    assert.deepEqual(res.cost, {
+      amountUsd: 0.116283,
+      basis: "per_token",
+      estimated: false,
+      breakdown: { output: { amountUsd: 0.11628, tokens: 3876, estimated: false }, inputText: { amountUsd: 0.000003, tokens: 10, estimated: false } },
+    });
   });
 
   it("fails with the model's text when it answers without an image", async () => {

@@ -74,7 +74,12 @@ describe("openai images", () => {
     assert.equal(res.providerRequestId?.startsWith("req_fake_"), true);
     // 272 low-quality tokens per image; 5 prompt words as input.
     assert.deepEqual(res.usage, { images: 2, inputTokens: 5, outputTokens: 544, totalTokens: 549, inputImageTokens: 0 });
-    assert.deepEqual(res.cost, { amountUsd: (544 * 40 + 5 * 5) / 1e6, basis: "per_token", estimated: false });
+    assert.deepEqual(res.cost, {
+      amountUsd: (544 * 40 + 5 * 5) / 1e6,
+      basis: "per_token",
+      estimated: false,
+      breakdown: { output: { amountUsd: 0.02176, tokens: 544, estimated: false }, inputText: { amountUsd: 0.000025, tokens: 5, estimated: false } },
+    });
     assert.deepEqual(progress, ["processing", "completed"]);
     assert.ok(!JSON.stringify(res.rawResponse).includes(ONE_PIXEL_PNG.toString("base64").slice(0, 20)), "rawResponse omits base64");
   });
@@ -377,7 +382,8 @@ describe("openai images", () => {
 
   it("estimates cost from the catalog before a call", () => {
     assert.equal(estimateCost({ model: "dall-e-3" }, { prompt: "x", quality: "hd", size: "1024x1792", n: 2 })?.amountUsd, 0.24);
-    assert.equal(estimateCost({ model: "gpt-image-1" }, { prompt: "x" })?.amountUsd, 0.1664);
+    // OpenAI's table: quality auto is priced as high (the most it can cost), 1024x1024 → $0.167, plus one prompt token at $5/M.
+    assert.equal(estimateCost({ model: "gpt-image-1" }, { prompt: "x" })?.amountUsd, 0.167005);
   });
 
   it("returns decodable PNG bytes for dall-e", async () => {

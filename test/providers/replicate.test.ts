@@ -38,7 +38,7 @@ beforeEach(() => {
 });
 
 describe("replicate: request on the wire", () => {
-  it("creates an official-model prediction with auth, Prefer: wait=5 and the mapped inputs", async () => {
+  it("creates an official-model prediction with auth, Prefer: wait=60 and the mapped inputs", async () => {
     const res = await gw.generateImage(cfg("black-forest-labs/flux-schnell"), {
       prompt: "a red fox",
       aspectRatio: "16:9",
@@ -49,7 +49,7 @@ describe("replicate: request on the wire", () => {
     const [req] = fake.creates();
     assert.equal(req!.path, "/v1/models/black-forest-labs/flux-schnell/predictions");
     assert.equal(req!.headers.authorization, `Bearer ${FAKE_TOKEN}`);
-    assert.equal(req!.headers.prefer, "wait=5");
+    assert.equal(req!.headers.prefer, "wait=60");
     assert.equal(req!.contentType, "application/json");
     assert.deepEqual(req!.json, { input: { prompt: "a red fox", aspect_ratio: "16:9", num_outputs: 2, seed: 42, output_format: "jpg" } });
     assert.equal(res.images.length, 2);

@@ -1,7 +1,7 @@
 import type { AdapterContext } from "../../core/provider.js";
-import { type Dimensions, dimensionsForRatio, nearestPreset, parseSize, roundTo } from "../../core/sizes.js";
+import { NAMED_SIZES, type Dimensions, dimensionsForRatio, isNamedSize, namedSizeOf, nearestPreset, parseSize, roundTo } from "../../core/sizes.js";
 import type { NormalizedImageRequest } from "../../core/types.js";
-import { FAL_IMAGE_SIZE_PRESETS, type FalImageHints, hintsOf } from "./models.js";
+import { type FalImageHints, hintsOf } from "./models.js";
 import { parseFalConfig } from "./options.js";
 
 /** Wire field → the request field a user set, so a 422 names the user's own input. */
@@ -32,10 +32,13 @@ export function requestField(wire: string): string {
   return `extraParams.${wire}`;
 }
 
-/** `{width,height}` → a preset name when it is exactly one, else the object fal also accepts. */
+/**
+ * `{width,height}` → fal's `image_size` enum value when the pixels are exactly one of its presets (the
+ * gateway's named sizes are fal's presets, so `size: "landscape_4_3"` arrives as 1024x768 and leaves as
+ * `"landscape_4_3"`), else the `{width,height}` object fal also accepts.
+ */
 function imageSizeFor(d: Dimensions): string | Dimensions {
-  for (const [name, p] of Object.entries(FAL_IMAGE_SIZE_PRESETS)) if (p.width === d.width && p.height === d.height) return name;
-  return d;
+  return namedSizeOf(d) ?? d;
 }
 
 /**
@@ -44,10 +47,11 @@ function imageSizeFor(d: Dimensions): string | Dimensions {
  * nearest preset, so a 21:9 request is not silently turned into 16:9.
  */
 function imageSize(ctx: AdapterContext, req: NormalizedImageRequest): string | Dimensions | undefined {
+  if (req.size && isNamedSize(req.size)) return req.size;
   const size = req.size && req.size !== "auto" ? parseSize(req.size) : undefined;
   if (size) return imageSizeFor(size);
   if (!req.aspectRatio) return undefined;
-  const preset = nearestPreset(req.aspectRatio, FAL_IMAGE_SIZE_PRESETS);
+  const preset = nearestPreset(req.aspectRatio, NAMED_SIZES);
   if (preset?.exact) return preset.name;
   const c = ctx.capability?.sizeConstraints;
   const multiple = c?.multipleOf ?? 16;

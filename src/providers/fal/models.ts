@@ -1,15 +1,4 @@
 import type { ModelCapability } from "../../core/capabilities.js";
-import type { Dimensions } from "../../core/sizes.js";
-
-/** fal's named `image_size` presets. */
-export const FAL_IMAGE_SIZE_PRESETS: Readonly<Record<string, Dimensions>> = {
-  square_hd: { width: 1024, height: 1024 },
-  square: { width: 512, height: 512 },
-  portrait_4_3: { width: 768, height: 1024 },
-  portrait_16_9: { width: 576, height: 1024 },
-  landscape_4_3: { width: 1024, height: 768 },
-  landscape_16_9: { width: 1024, height: 576 },
-};
 
 /** How the fal image adapter maps a request onto one model's input schema (`adapterHints`). */
 export interface FalImageHints {

@@ -3,10 +3,13 @@
  * submit to the full model id, then status / result / cancel at the app root, which drops the model's
  * sub-path (`fal-ai/flux/dev` → `…/fal-ai/flux/requests/{id}/status`).
  */
-import { HTTPError, isRetryableError } from "../../core/errors.js";
+import { abortError } from "../../core/abort.js";
+import { HTTPError, TarashError, TimeoutError, isRetryableError } from "../../core/errors.js";
 import type { HttpClient } from "../../core/http.js";
 import type { ErrorParser } from "../../core/http-errors.js";
+import { DEFAULT_POLL_LIMIT_MS } from "../../core/context.js";
 import type { AdapterContext, ProgressReport } from "../../core/provider.js";
+import { readServerSentEvents } from "../../core/sse.js";
 import { parseFalError } from "./errors.js";
 
 export type FalQueueStatusName = "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED";
@@ -219,8 +222,8 @@ export interface RunOptions extends SubmitOptions {
 }
 
 /**
- * Submit, poll to COMPLETED (each state reported as progress, bounded by the core's deadline and
- * maxPollAttempts), then fetch the result. An abort or timeout while waiting cancels the request
+ * Submit, wait for COMPLETED on fal's status stream (or, where it cannot be used, by polling; each state
+ * reported as progress, bounded by the core's deadline and maxPollAttempts), then fetch the result. An abort or timeout while waiting cancels the request
  * on fal's side. Only the submit is retried by the core; reads are re-polled instead.
  */
 export async function runQueued<T>(
@@ -235,6 +238,8 @@ export async function runQueued<T>(
     queuePosition,
     message: queuePosition !== undefined ? `in queue at position ${queuePosition}` : "submitted",
   });
+  // A poll-count bound (`maxPollAttempts`) is honoured literally, by polling.
+  const streamed = ctx.maxPollAttempts === undefined ? await waitOnStatusStream(ctx, handle) : "unavailable";
   let failures = 0;
   return ctx.poll({
       what: options.what ?? `fal ${modelId} request ${handle.requestId}`,
@@ -242,13 +247,16 @@ export async function runQueued<T>(
       backoff: 1.25,
       maxIntervalMs: Math.max(ctx.pollIntervalMs, 5_000),
       onCancel: () => cancelQueued(ctx, handle),
-      async check() {
+      async check(attempt) {
         try {
-          const status = await fetchQueueStatus(ctx, handle);
-          const progress = statusProgress(status);
-          if (progress) {
-            failures = 0;
-            return { done: false, progress };
+          // The stream already said COMPLETED: read the result at once (and again, like any read, on a blip).
+          if (attempt > 1 || streamed !== "completed") {
+            const status = await fetchQueueStatus(ctx, handle);
+            const progress = statusProgress(status);
+            if (progress) {
+              failures = 0;
+              return { done: false, progress };
+            }
           }
           const result = await fetchQueueResult<T>(ctx, handle, options);
           return { done: true, value: { ...result, handle } };
@@ -262,4 +270,72 @@ export async function runQueued<T>(
         }
       },
     });
+}
+
+/** fal sends a keep-alive comment every 15 s; three missed ones mean the stream is dead. */
+const STREAM_IDLE_MS = 45_000;
+/** One status event (logs included) is small; anything near this is not a status. */
+const MAX_STATUS_EVENT_BYTES = 1 << 20;
+
+/**
+ * Wait for a request on fal's status stream (`…/status/stream`, server-sent events, closed after
+ * COMPLETED), so the result is fetched the moment fal says it is ready instead of up to a poll interval
+ * later. Every state is reported as progress. Resolves "completed", or "unavailable" when the stream
+ * cannot be used (not served, dropped, silent) and the caller should poll instead; a non-retryable
+ * error (bad key) is thrown as it would be from a status poll.
+ */
+export async function waitOnStatusStream(ctx: AdapterContext, handle: FalQueueHandle): Promise<"completed" | "unavailable"> {
+  // Bounded like polling: the attempt deadline, else the same default limit, after which fal is asked to cancel.
+  const deadline = ctx.deadline ?? Date.now() + DEFAULT_POLL_LIMIT_MS;
+  let response: Response;
+  try {
+    response = await falClient(ctx).request(`${handle.statusUrl}/stream`, { query: { logs: 1 }, acceptStatus: [404, 405] });
+  } catch (error) {
+    if (ctx.signal.aborted) throw await cancelOnAbort(ctx, handle, error);
+    if (isRetryableError(error)) return "unavailable";
+    throw error;
+  }
+  if (response.status !== 200 || !/^text\/event-stream\b/i.test(response.headers.get("content-type") ?? "") || !response.body) {
+    await response.body?.cancel();
+    return "unavailable";
+  }
+  let last: string | undefined;
+  try {
+    for await (const event of readServerSentEvents(response.body, {
+      signal: ctx.signal,
+      idleMs: STREAM_IDLE_MS,
+      maxEventBytes: MAX_STATUS_EVENT_BYTES,
+      source: `fal status stream for ${handle.requestId}`,
+    })) {
+      let status: FalQueueStatus;
+      try {
+        status = JSON.parse(event.data) as FalQueueStatus;
+      } catch {
+        continue;
+      }
+      if (status.status === "COMPLETED") return "completed";
+      const progress = statusProgress(status);
+      const key = progress && `${progress.status}|${progress.queuePosition}|${progress.message}|${progress.logs?.length}`;
+      if (progress && key !== last) {
+        last = key;
+        await ctx.progress(progress);
+      }
+      if (Date.now() >= deadline) break;
+    }
+  } catch (error) {
+    if (ctx.signal.aborted) throw await cancelOnAbort(ctx, handle, error);
+    // A dropped or silent stream is no verdict on the request: poll it instead.
+    if (!isRetryableError(error)) throw error;
+  }
+  if (Date.now() >= deadline) {
+    await cancelQueued(ctx, handle).catch(() => undefined);
+    throw new TimeoutError(`fal ${handle.modelId} request ${handle.requestId} did not finish before the deadline`);
+  }
+  return "unavailable";
+}
+
+/** As when polling: the caller stopped waiting, so fal stops running (and billing) the request. */
+async function cancelOnAbort(ctx: AdapterContext, handle: FalQueueHandle, error: unknown): Promise<unknown> {
+  await cancelQueued(ctx, handle).catch(() => undefined);
+  return error instanceof TarashError ? error : abortError(ctx.signal);
 }

@@ -7,6 +7,9 @@ import { type Json, child, isPlainObject, mergeDeep, ratioFromSize, rejectField,
 /** Ratios the generateContent image models take; used to map a pixel size for uncatalogued models. */
 export const GEMINI_IMAGE_RATIOS = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:4", "4:1", "1:8", "8:1"];
 
+/** The text part placed before an `imageList` item of type `style`. */
+export const STYLE_REFERENCE_TEXT = "Style reference: match the style of the next image (palette, texture, rendering), not its content.";
+
 /** `extraParams` keys that belong in `generationConfig` rather than at the top level of the body. */
 const GENERATION_CONFIG_KEYS = new Set([
   "temperature",
@@ -79,11 +82,14 @@ export interface GeminiResponse {
 async function buildBody(ctx: AdapterContext, target: GoogleTarget, request: NormalizedImageRequest): Promise<Json> {
   const hints = ctx.capability?.adapterHints ?? {};
   warnUnsupported(ctx, request, ["negativePrompt", "quality", "style", "outputFormat", "enhancePrompt"]);
-  if (request.maskImage !== undefined) rejectField(ctx, "maskImage", "Gemini image models take no mask; describe the edit in the prompt");
+  if (request.maskImage !== undefined) rejectField(ctx, "maskImage", "Gemini image models take no mask image; describe the region to change in the prompt");
 
   const parts: Json[] = [{ text: request.prompt }];
   for (const [i, item] of (request.imageList ?? []).entries()) {
     const { base64, mediaType } = await ctx.media.toBase64(item.image, `imageList.${i}.image`);
+    // generateContent has no typed image roles: parts are read in order, so a style reference is
+    // announced by the text part before it, as Google's multi-image prompting examples do.
+    if (item.type === "style") parts.push({ text: STYLE_REFERENCE_TEXT });
     parts.push({ inlineData: { mimeType: mediaType, data: base64 } });
   }
 
@@ -91,7 +97,8 @@ async function buildBody(ctx: AdapterContext, target: GoogleTarget, request: Nor
   const aspectRatio = ctx.capability ? request.aspectRatio : ratioFromSize(ctx, request, GEMINI_IMAGE_RATIOS);
   if (aspectRatio) imageConfig.aspectRatio = aspectRatio;
   if (request.resolution && hints.imageSize !== false) imageConfig.imageSize = request.resolution;
-  const generationConfig: Json = { responseModalities: ["TEXT", "IMAGE"] };
+  // Text and images unless the caller asked for images only (["IMAGE"]).
+  const generationConfig: Json = { responseModalities: request.responseModalities ? [...request.responseModalities] : ["TEXT", "IMAGE"] };
   if (request.seed !== undefined) generationConfig.seed = request.seed;
   if (Object.keys(imageConfig).length > 0) generationConfig.imageConfig = imageConfig;
 

@@ -17,6 +17,26 @@ const IMAGEN_RATIOS = ["1:1", "3:4", "4:3", "9:16", "16:9"] as const;
 /** Gemini image models return one image per call: `n` is split by the core into parallel calls. */
 const GEMINI_N = { maxN: 8, maxNPerCall: 1 } as const;
 
+/**
+ * What Gemini image models take besides the prompt: input images (edit sources and `style` references,
+ * sent as inline image parts) and `responseModalities`. No mask: the generateContent API has no mask
+ * field, and Google documents masked edits for these models only as "semantic masking" described in the
+ * prompt (ai.google.dev/gemini-api/docs/image-generation), so `maskImage` is refused by validation.
+ */
+const GEMINI_INPUTS = (maxImages: number) => ({ maxImages, imageTypes: ["reference", "style"], mask: false }) as const;
+
+/** Where the rates come from; not re-checked in this change, so no `verifiedOn`. */
+const GEMINI_PRICING = { source: "https://ai.google.dev/gemini-api/docs/pricing" } as const;
+
+/**
+ * Input image tokens, for estimates. Gemini 2.x: an image with both sides ≤ 384 px is 258 tokens, a larger
+ * one is cut into 768×768 tiles of 258 tokens each (ai.google.dev/gemini-api/docs/image-understanding,
+ * "Technical details"). Gemini 3: at the default (high) media resolution an image is at most 1120 tokens
+ * (ai.google.dev/gemini-api/docs/media-resolution, "Token counts").
+ */
+const GEMINI_2_IMAGE_INPUT = { kind: "tiles", tileSize: 768, tokensPerTile: 258, smallMaxSide: 384, smallTokens: 258 } as const;
+const GEMINI_3_IMAGE_INPUT = { kind: "fixed", tokens: 1120 } as const;
+
 const IMAGEN_SHUTDOWN_ON_GEMINI_API =
   "Google shut Imagen down on the Gemini API (ai.google.dev/gemini-api/docs/imagen); it is served on Vertex AI only";
 
@@ -30,9 +50,10 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     aspectRatios: GEMINI_RATIOS,
     resolutions: ["1K"],
     ...GEMINI_N,
-    inputs: { maxImages: 3, imageTypes: ["reference"] },
+    inputs: GEMINI_INPUTS(3),
     seed: true,
-    price: { unit: "token", outputUsdPerMillion: 30, inputUsdPerMillion: 0.3, tokensPerImage: 1290 },
+    responseModalities: true,
+    price: { unit: "token", outputUsdPerMillion: 30, inputUsdPerMillion: 0.3, tokensPerImage: 1290, inputImageTokens: GEMINI_2_IMAGE_INPUT, ...GEMINI_PRICING },
     adapterHints: { family: "gemini", imageSize: false },
   },
   {
@@ -44,10 +65,11 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     aspectRatios: GEMINI_RATIOS,
     resolutions: ["1K", "2K", "4K"],
     ...GEMINI_N,
-    inputs: { maxImages: 14, imageTypes: ["reference"] },
+    inputs: GEMINI_INPUTS(14),
     seed: true,
+    responseModalities: true,
     // $120 per million image tokens: 1K and 2K images are 1120 tokens, 4K images 2000.
-    price: { unit: "token", outputUsdPerMillion: 120, inputUsdPerMillion: 2, tokensPerImage: { "1K": 1120, "2K": 1120, "4K": 2000 } },
+    price: { unit: "token", outputUsdPerMillion: 120, inputUsdPerMillion: 2, tokensPerImage: { "1K": 1120, "2K": 1120, "4K": 2000 }, inputImageTokens: GEMINI_3_IMAGE_INPUT, ...GEMINI_PRICING },
     adapterHints: { family: "gemini", imageSize: true },
   },
   {
@@ -58,10 +80,11 @@ export const GOOGLE_MODELS: readonly ModelCapability[] = [
     aspectRatios: [...GEMINI_RATIOS, "1:4", "4:1", "1:8", "8:1"],
     resolutions: ["1K", "2K", "4K"],
     ...GEMINI_N,
-    inputs: { maxImages: 14, imageTypes: ["reference"] },
+    inputs: GEMINI_INPUTS(14),
     seed: true,
+    responseModalities: true,
     // $60 per million image tokens: 1K = 1120, 2K = 1680, 4K = 2520 tokens.
-    price: { unit: "token", outputUsdPerMillion: 60, inputUsdPerMillion: 0.5, tokensPerImage: { "1K": 1120, "2K": 1680, "4K": 2520 } },
+    price: { unit: "token", outputUsdPerMillion: 60, inputUsdPerMillion: 0.5, tokensPerImage: { "1K": 1120, "2K": 1680, "4K": 2520 }, inputImageTokens: GEMINI_3_IMAGE_INPUT, ...GEMINI_PRICING },
     adapterHints: { family: "gemini", imageSize: true },
   },
   {

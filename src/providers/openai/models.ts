@@ -11,16 +11,83 @@ const GPT_IMAGE_QUALITIES = ["low", "medium", "high", "auto"] as const;
 const GPT_IMAGE_INPUTS = { maxImages: 16, imageTypes: ["reference", "style", "asset"], mask: true } as const;
 const GPT_IMAGE_FORMATS = ["png", "jpeg", "webp"] as const;
 
+type TokenPrice = Extract<NonNullable<ModelCapability["price"]>, { unit: "token" }>;
+
+const PRICING_PAGE = "https://developers.openai.com/api/docs/pricing#image-generation";
+
 /**
- * Token prices in USD per million (openai.com/api/pricing): output = image output tokens, input =
- * text input tokens, inputImage = image input tokens (edits). `tokensPerImage` is a high-quality 1024×1024 image (4160 tokens), used only for
- * estimates before the call; actual cost comes from the `usage` the API returns.
+ * What one input image costs GPT image models: scaled to fit 2048², then to a 512 px short side, 65
+ * tokens plus 129 per 512² tile (OpenAI's images-and-vision guide, "Calculating costs"; a 1024² input is
+ * billed 194 image tokens, as measured on community.openai.com/t/1281361). Used for estimates only.
  */
-function gptImage(
-  model: string,
-  displayName: string,
-  price?: { outputUsdPerMillion: number; inputUsdPerMillion: number; inputImageUsdPerMillion: number },
-): Omit<ModelCapability, "provider"> {
+const GPT_IMAGE_INPUT_TOKENS = { kind: "tiles", fitWithin: 2048, shortSide: 512, tileSize: 512, baseTokens: 65, tokensPerTile: 129 } as const;
+
+/**
+ * OpenAI's price per generated image by quality and size (USD; the pricing page's "Image generation"
+ * table). Low, medium and high differ by an order of magnitude, so the estimate follows the table; the
+ * real cost comes from the `usage` the API returns, at the per-million token rates.
+ */
+const GPT_IMAGE_1_TABLE = {
+  low: { "1024x1024": 0.011, "1024x1536": 0.016, "1536x1024": 0.016 },
+  medium: { "1024x1024": 0.042, "1024x1536": 0.063, "1536x1024": 0.063 },
+  high: { "1024x1024": 0.167, "1024x1536": 0.25, "1536x1024": 0.25 },
+};
+const GPT_IMAGE_1_MINI_TABLE = {
+  low: { "1024x1024": 0.005, "1024x1536": 0.006, "1536x1024": 0.006 },
+  medium: { "1024x1024": 0.011, "1024x1536": 0.015, "1536x1024": 0.015 },
+  high: { "1024x1024": 0.036, "1024x1536": 0.052, "1536x1024": 0.052 },
+};
+const GPT_IMAGE_1_5_TABLE = {
+  low: { "1024x1024": 0.009, "1024x1536": 0.013, "1536x1024": 0.013 },
+  medium: { "1024x1024": 0.034, "1024x1536": 0.05, "1536x1024": 0.05 },
+  high: { "1024x1024": 0.133, "1024x1536": 0.2, "1536x1024": 0.2 },
+};
+/**
+ * gpt-image-2 takes any size; the 1024 sizes are OpenAI's published figures. The 2048² and 4K rows are
+ * the output tokens of OpenAI's image-cost calculator (developers.openai.com/api/docs/guides/image-generation,
+ * "Size and quality options") at $30 per million, via the calculator's algorithm as transcribed on
+ * community.openai.com/t/1382699 (third-party transcription). Other sizes are priced as the nearest row.
+ */
+const GPT_IMAGE_2_TABLE = {
+  low: { "1024x1024": 0.006, "1024x1536": 0.005, "1536x1024": 0.005, "2048x2048": 0.012, "3840x2160": 0.011, "2160x3840": 0.011 },
+  medium: { "1024x1024": 0.053, "1024x1536": 0.041, "1536x1024": 0.041, "2048x2048": 0.107, "3840x2160": 0.1, "2160x3840": 0.1 },
+  high: { "1024x1024": 0.211, "1024x1536": 0.165, "1536x1024": 0.165, "2048x2048": 0.428, "3840x2160": 0.4, "2160x3840": 0.4 },
+};
+
+/**
+ * Token prices in USD per million (the pricing page): output = image output tokens, input = text input
+ * tokens, inputImage = image input tokens (edits, references). `tokensPerImage` (a high-quality 1024²
+ * image) is used only when the table has no row for a request.
+ */
+function gptImagePrice(
+  rates: { outputUsdPerMillion: number; inputUsdPerMillion: number; inputImageUsdPerMillion: number; tokensPerImage: number },
+  table: Record<string, Record<string, number>>,
+  source: string,
+): TokenPrice {
+  return {
+    unit: "token",
+    ...rates,
+    outputUsdByQualityAndSize: table,
+    inputImageTokens: GPT_IMAGE_INPUT_TOKENS,
+    source,
+    verifiedOn: "2026-12-07",
+  };
+}
+
+/** Where each table was checked on 2026-12-07; a figure seen only in copies of OpenAI's pages says so. */
+const SOURCES = {
+  "gpt-image-1": `${PRICING_PAGE} (figures as quoted by third-party copies of the page, e.g. burncloud.com; token rates match)`,
+  "gpt-image-1-mini": "https://developers.openai.com/api/docs/models/gpt-image-1-mini",
+  "gpt-image-1.5": `${PRICING_PAGE} (figures as quoted by third-party copies of the page, e.g. runware.ai, docs.apiyi.com)`,
+  "gpt-image-2": `${PRICING_PAGE} (1024 sizes as quoted by third parties, e.g. ai-primer.com; 2048² and 4K rows from OpenAI's calculator algorithm as transcribed on community.openai.com/t/1382699)`,
+};
+
+const GPT_IMAGE_1_PRICE = gptImagePrice({ outputUsdPerMillion: 40, inputUsdPerMillion: 5, inputImageUsdPerMillion: 10, tokensPerImage: 4160 }, GPT_IMAGE_1_TABLE, SOURCES["gpt-image-1"]);
+const GPT_IMAGE_1_MINI_PRICE = gptImagePrice({ outputUsdPerMillion: 8, inputUsdPerMillion: 2, inputImageUsdPerMillion: 2.5, tokensPerImage: 4160 }, GPT_IMAGE_1_MINI_TABLE, SOURCES["gpt-image-1-mini"]);
+const GPT_IMAGE_1_5_PRICE = gptImagePrice({ outputUsdPerMillion: 32, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8, tokensPerImage: 4160 }, GPT_IMAGE_1_5_TABLE, SOURCES["gpt-image-1.5"]);
+const GPT_IMAGE_2_PRICE = gptImagePrice({ outputUsdPerMillion: 30, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8, tokensPerImage: 7024 }, GPT_IMAGE_2_TABLE, SOURCES["gpt-image-2"]);
+
+function gptImage(model: string, displayName: string, price?: TokenPrice): Omit<ModelCapability, "provider"> {
   return {
     model,
     kind: "image",
@@ -33,14 +100,14 @@ function gptImage(
     maxN: 20,
     maxNPerCall: 10,
     inputs: GPT_IMAGE_INPUTS,
-    ...(price ? { price: { unit: "token", ...price, tokensPerImage: 4160 } } : {}),
+    ...(price ? { price } : {}),
     adapterHints: { family: "gpt-image" satisfies OpenAIImageFamily },
   };
 }
 
 /** gpt-image-2 takes any WxH (multiples of 16, up to 3840×2160, ratio between 1:3 and 3:1). */
-function gptImage2(model: string, displayName: string): Omit<ModelCapability, "provider"> {
-  const { sizes: _fixed, ...base } = gptImage(model, displayName);
+function gptImage2(model: string, displayName: string, price?: TokenPrice): Omit<ModelCapability, "provider"> {
+  const { sizes: _fixed, ...base } = gptImage(model, displayName, price);
   return {
     ...base,
     sizeConstraints: { multipleOf: 16, maxSide: 3840, maxPixels: 3840 * 2160 },
@@ -86,11 +153,11 @@ export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provide
     },
     adapterHints: { family: "dall-e-3" satisfies OpenAIImageFamily },
   },
-  gptImage("gpt-image-1", "GPT Image 1", { outputUsdPerMillion: 40, inputUsdPerMillion: 5, inputImageUsdPerMillion: 10 }),
-  gptImage("gpt-image-1-mini", "GPT Image 1 mini", { outputUsdPerMillion: 8, inputUsdPerMillion: 2, inputImageUsdPerMillion: 2.5 }),
-  gptImage("gpt-image-1.5", "GPT Image 1.5", { outputUsdPerMillion: 32, inputUsdPerMillion: 5, inputImageUsdPerMillion: 8 }),
-  gptImage2("gpt-image-2", "GPT Image 2"),
-  gptImage2("gpt-image-2-2026-04-21", "GPT Image 2 (2026-04-21 snapshot)"),
+  gptImage("gpt-image-1", "GPT Image 1", GPT_IMAGE_1_PRICE),
+  gptImage("gpt-image-1-mini", "GPT Image 1 mini", GPT_IMAGE_1_MINI_PRICE),
+  gptImage("gpt-image-1.5", "GPT Image 1.5", GPT_IMAGE_1_5_PRICE),
+  gptImage2("gpt-image-2", "GPT Image 2", GPT_IMAGE_2_PRICE),
+  gptImage2("gpt-image-2-2026-04-21", "GPT Image 2 (2026-04-21 snapshot)", GPT_IMAGE_2_PRICE),
   gptImage("chatgpt-image-latest", "ChatGPT Image (latest)"),
 ];
 

@@ -1,13 +1,14 @@
 import { z } from "zod";
 import { parseProviderConfig } from "../../core/provider-config.js";
 
-/** Seconds Replicate may hold the create request open before we switch to polling. */
-export const DEFAULT_WAIT_SECONDS = 5;
-
 /**
- * `providerConfig` for Replicate. `wait` is short on purpose: a long `Prefer: wait` ties up a
- * connection for up to a minute and, when the model is slower, still ends in polling.
+ * Seconds Replicate may hold the create request open (`Prefer: wait`, at most 60) before we switch to
+ * polling. The longest wait: Replicate answers the moment the prediction finishes, so an image arrives
+ * with no polling delay at all, and a held request costs one idle keep-alive socket.
  */
+export const DEFAULT_WAIT_SECONDS = 60;
+
+/** `providerConfig` for Replicate. */
 export const ReplicateOptionsSchema = z
   .object({
     /** `Prefer: wait=N` on create (1–60 s), or `false` to return at once and poll. */

@@ -17,20 +17,33 @@ import {
   QueueFullError,
   TERMINAL_STATUSES,
 } from "./queue.js";
+import { approxBytes, summarizeRequest } from "./request-summary.js";
 
 export interface MemoryQueueOptions {
   concurrency: number;
   maxQueued: number;
   /** Finished jobs are forgotten after this long. */
   retentionSeconds: number;
+  /** Finished jobs kept at most; beyond it the oldest finished are forgotten first (default 10,000). */
+  maxRetainedJobs?: number | undefined;
+  /** About how many bytes finished job records (result, request summary, events) may hold in all (default 64 MiB). */
+  maxRetainedBytes?: number | undefined;
+  /** Request payloads of waiting jobs in all; an enqueue beyond it is refused as a full queue (default 512 MiB). */
+  maxQueuedBytes?: number | undefined;
   logger: Logger;
 }
+
+const MiB = 1024 * 1024;
+export const MEMORY_QUEUE_DEFAULTS = { maxRetainedJobs: 10_000, maxRetainedBytes: 64 * MiB, maxQueuedBytes: 512 * MiB } as const;
 
 /** Progress events kept per job for late subscribers; older progress is dropped, other events never. */
 const MAX_PROGRESS_EVENTS = 500;
 
 interface Entry {
+  /** The record clients read: its `request` is a summary (request-summary.ts), never the payload. */
   job: Job;
+  /** The request payload, held only until the job is handed to the handler (or cancelled while waiting). */
+  payload?: { request: Record<string, unknown>; bytes: number } | undefined;
   events: JobEvent[];
   seq: number;
   waiters: Set<() => void>;
@@ -49,6 +62,9 @@ export function jobError(error: unknown): JobError {
 /**
  * Jobs in this process: a FIFO with a concurrency limit, an event log per job, and AbortControllers
  * for cancellation. Nothing survives a restart, which is why close() settles every job it holds.
+ * Memory is bounded by configuration, not by clients: a job record keeps a summary of its request (the
+ * payload goes to the handler and is dropped), waiting payloads are capped in bytes, and finished jobs
+ * are capped by count and bytes, the oldest finished forgotten first.
  */
 export class MemoryJobQueue implements JobQueue {
   readonly kind = "memory";
@@ -60,8 +76,18 @@ export class MemoryJobQueue implements JobQueue {
   private readonly listenerRuns = new Set<Promise<void>>();
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
+  /** Finished job ids in the order they finished, with the bytes each record holds. */
+  private readonly finished = new Map<string, number>();
+  private retainedBytes = 0;
+  private queuedBytes = 0;
+  private readonly limits: { maxRetainedJobs: number; maxRetainedBytes: number; maxQueuedBytes: number };
 
   constructor(private readonly options: MemoryQueueOptions) {
+    this.limits = {
+      maxRetainedJobs: options.maxRetainedJobs ?? MEMORY_QUEUE_DEFAULTS.maxRetainedJobs,
+      maxRetainedBytes: options.maxRetainedBytes ?? MEMORY_QUEUE_DEFAULTS.maxRetainedBytes,
+      maxQueuedBytes: options.maxQueuedBytes ?? MEMORY_QUEUE_DEFAULTS.maxQueuedBytes,
+    };
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, options.retentionSeconds * 1000)).unref();
   }
 
@@ -77,10 +103,21 @@ export class MemoryJobQueue implements JobQueue {
     if (this.closed) throw new QueueClosedError("the server is shutting down and accepts no new jobs");
     if (!this.handler) throw new Error("no job handler registered");
     if (this.pending.length >= this.options.maxQueued) throw new QueueFullError(`the job queue is full (${this.options.maxQueued} waiting)`);
-    const job: Job = { ...input, id: `job_${randomUUID().replace(/-/g, "")}`, status: "queued", createdAt: new Date().toISOString() };
+    const bytes = approxBytes(input.request);
+    if (this.queuedBytes + bytes > this.limits.maxQueuedBytes) {
+      throw new QueueFullError(`the job queue is full (waiting requests hold ${this.queuedBytes} of ${this.limits.maxQueuedBytes} bytes; queue.maxQueuedBytes)`);
+    }
+    const job: Job = {
+      ...input,
+      request: summarizeRequest(input.request),
+      id: `job_${randomUUID().replace(/-/g, "")}`,
+      status: "queued",
+      createdAt: new Date().toISOString(),
+    };
     let resolveSettled!: () => void;
     const settled = new Promise<void>((r) => (resolveSettled = r));
-    const entry: Entry = { job, events: [], seq: 0, waiters: new Set(), settled, resolveSettled };
+    const entry: Entry = { job, payload: { request: input.request, bytes }, events: [], seq: 0, waiters: new Set(), settled, resolveSettled };
+    this.queuedBytes += bytes;
     this.entries.set(job.id, entry);
     this.emit(entry, { type: "queued" });
     this.pending.push(job.id);
@@ -118,6 +155,7 @@ export class MemoryJobQueue implements JobQueue {
     if (entry.job.status === "queued") {
       const at = this.pending.indexOf(entry.job.id);
       if (at >= 0) this.pending.splice(at, 1);
+      this.takePayload(entry);
       this.finish(entry, "cancelled", { error: jobError(new CancelledError(reason)) });
     } else if (entry.job.status === "running") {
       entry.controller?.abort(new CancelledError(reason));
@@ -199,14 +237,25 @@ export class MemoryJobQueue implements JobQueue {
     }
   }
 
+  /** The payload leaves the queue's books (to the handler, or dropped on cancel). */
+  private takePayload(entry: Entry): Record<string, unknown> {
+    const payload = entry.payload;
+    entry.payload = undefined;
+    if (!payload) return entry.job.request;
+    this.queuedBytes -= payload.bytes;
+    return payload.request;
+  }
+
   private async run(entry: Entry, handler: JobHandler): Promise<void> {
     const controller = new AbortController();
     entry.controller = controller;
     entry.job.status = "running";
     entry.job.startedAt = new Date().toISOString();
     this.emit(entry, { type: "started" });
+    // The handler owns the payload from here; the record keeps only its summary.
+    const request = this.takePayload(entry);
     try {
-      const { result, outputs } = await handler(structuredClone(entry.job), {
+      const { result, outputs } = await handler({ ...structuredClone(entry.job), request }, {
         signal: controller.signal,
         progress: async (progress) => {
           if (TERMINAL_STATUSES.has(entry.job.status)) return;
@@ -245,6 +294,32 @@ export class MemoryJobQueue implements JobQueue {
       entry.resolveSettled();
     });
     this.listenerRuns.add(run);
+    this.retain(entry);
+  }
+
+  /** Book a finished job and forget the oldest finished ones beyond the count and byte caps. */
+  private retain(entry: Entry): void {
+    // The completed event carries the same result object as the record: count it once.
+    const events = entry.events.map((e) => (e.type === "completed" ? { ...e, result: undefined } : e));
+    const bytes = approxBytes(entry.job) + approxBytes(events);
+    this.finished.set(entry.job.id, bytes);
+    this.retainedBytes += bytes;
+    // The job that just finished stays even when it alone is over the byte cap: its client is about to read it.
+    while (this.finished.size > 1 && (this.finished.size > this.limits.maxRetainedJobs || this.retainedBytes > this.limits.maxRetainedBytes)) {
+      const [oldest] = this.finished.keys();
+      this.forget(oldest!);
+    }
+  }
+
+  private forget(id: string): void {
+    this.retainedBytes -= this.finished.get(id) ?? 0;
+    this.finished.delete(id);
+    this.entries.delete(id);
+  }
+
+  /** What the queue holds now: finished records and their bytes, and the bytes of waiting payloads. */
+  usage(): { finishedJobs: number; retainedBytes: number; queuedBytes: number } {
+    return { finishedJobs: this.finished.size, retainedBytes: this.retainedBytes, queuedBytes: this.queuedBytes };
   }
 
   private async notify(job: Job): Promise<void> {
@@ -270,8 +345,11 @@ export class MemoryJobQueue implements JobQueue {
 
   private sweep(): void {
     const cutoff = Date.now() - this.options.retentionSeconds * 1000;
-    for (const [id, e] of this.entries) {
-      if (TERMINAL_STATUSES.has(e.job.status) && e.job.finishedAt && Date.parse(e.job.finishedAt) < cutoff) this.entries.delete(id);
+    // Oldest finished first, so the walk stops at the first job still inside the retention window.
+    for (const id of this.finished.keys()) {
+      const finishedAt = this.entries.get(id)?.job.finishedAt;
+      if (finishedAt && Date.parse(finishedAt) >= cutoff) break;
+      this.forget(id);
     }
   }
 }

@@ -23,6 +23,7 @@ const HANDLED = new Set([
   "seed",
   "aspect_ratio",
   "resolution",
+  "response_modalities",
   "image",
   "mask",
 ]);
@@ -45,6 +46,7 @@ function libraryRequest(body: Record<string, unknown>): ImageGenerationRequest {
     seed: body.seed as number | undefined,
     aspectRatio: body.aspect_ratio as string | undefined,
     resolution: body.resolution as "1K" | "2K" | "4K" | undefined,
+    responseModalities: body.response_modalities as ("TEXT" | "IMAGE")[] | undefined,
     extraParams: extraParams(body),
   };
   return Object.fromEntries(Object.entries(req).filter(([, v]) => v !== undefined)) as ImageGenerationRequest;
@@ -133,7 +135,7 @@ function parseForm<S extends z.ZodType>(schema: S, raw: Record<string, unknown>,
 
 export function imageRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/v1/images/generations", async (c) => {
-    const body = await jsonBody(c, ImageGenerationBodySchema);
+    const body = await jsonBody(c, ImageGenerationBodySchema, state.config.limits);
     const config = state.router.resolve(body.model, "image");
     return respond(state, c, body, libraryRequest(body), config);
   });

@@ -9,6 +9,7 @@ import { JobCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, jobView, signedResult } from "../state.js";
 import type { ClientConfig } from "../routing.js";
 import { checkCursor, jsonBody, withClientFields } from "./shared.js";
+import { checkFallbackChain } from "../structure-limits.js";
 
 /** Library config fields: a validation failure on one of these is about how the job names its model. */
 const CONFIG_FIELDS = new Set(["config", "provider", "model", "timeoutMs", "pollIntervalMs", "maxPollAttempts", "maxRetries", "validation", "mock", "fallbacks"]);
@@ -44,11 +45,15 @@ function checkClientChain(state: AppState, config: ClientConfig, kind: "image" |
 /** Native async jobs: submit, list (the tenant's, newest first), read, stream progress (SSE), cancel. */
 export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/v1/jobs", async (c) => {
-    const body = await jsonBody(c, JobCreateBodySchema);
+    const body = await jsonBody(c, JobCreateBodySchema, state.config.limits);
+    if (body.config) {
+      const tooLong = checkFallbackChain(body.config, state.config.limits, "config");
+      if (tooLong) throw tooLong;
+    }
     let config: GenerationConfigInput;
     if (body.config) config = state.router.fromClient(body.config, body.kind);
     else if (body.route !== undefined) {
-      if (!state.router.routeNames().includes(body.route)) {
+      if (!state.router.hasRoute(body.route)) {
         throw badRequest(`unknown route ${JSON.stringify(body.route)}; configured: ${state.router.routeNames().join(", ") || "(none)"}`, "route");
       }
       config = state.router.resolve(body.route, body.kind);

@@ -24,7 +24,7 @@ const MAPPED = new Set(["model", "width", "height", "quality", "style", "n", "se
  */
 export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/image/generate", async (c) => {
-    const body = await jsonBody(c, LegacyImageRequestSchema);
+    const body = await jsonBody(c, LegacyImageRequestSchema, state.config.limits);
     const principal = c.get("principal");
     const customer = String(body.customer_id);
     if (!principal.service && principal.tenant !== customer) {
@@ -45,29 +45,35 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       ...(Object.keys(extra).length ? { extraParams: extra } : {}),
     };
     const config = await withClientFields((field) => legacyField(field, s), () => state.router.resolve(s.model, "image"));
-    const { response } = await withClientFields(
+    const { response, outputs } = await withClientFields(
       (field) => legacyField(field, s),
       () => state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal }),
     );
-    const image = response.images[0]!;
-    c.header("x-tarash-generation-id", response.requestId);
-    if (response.isMock) c.header("x-tarash-mock", "true");
-    return c.json({
-      success: true,
-      code: 200,
-      data: {
-        image_url: image.url,
-        provider: response.provider,
-        model: response.model,
-        settings: {
-          ...s,
+    // The outputs are stored by now: a failure building the answer must not leave them behind.
+    try {
+      const image = response.images[0]!;
+      c.header("x-tarash-generation-id", response.requestId);
+      if (response.isMock) c.header("x-tarash-mock", "true");
+      return c.json({
+        success: true,
+        code: 200,
+        data: {
+          image_url: image.url,
+          provider: response.provider,
           model: response.model,
-          width: image.width ?? s.width,
-          height: image.height ?? s.height,
-          ...(response.cost ? { cost_usd: response.cost.amountUsd } : {}),
-          ...(response.warnings.length ? { warnings: response.warnings } : {}),
+          settings: {
+            ...s,
+            model: response.model,
+            width: image.width ?? s.width,
+            height: image.height ?? s.height,
+            ...(response.cost ? { cost_usd: response.cost.amountUsd } : {}),
+            ...(response.warnings.length ? { warnings: response.warnings } : {}),
+          },
         },
-      },
-    });
+      });
+    } catch (error) {
+      await state.generator.discard(outputs);
+      throw error;
+    }
   });
 }

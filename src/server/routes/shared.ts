@@ -3,10 +3,14 @@ import { download } from "../../core/media/download.js";
 import type { ImageGenerationResponse } from "../../core/types.js";
 import { ApiError, badRequest, fromZod, toApiError } from "../errors.js";
 import type { AppContext, AppState } from "../state.js";
+import { checkJsonDepth } from "../structure-limits.js";
 import type { z } from "zod";
 
-/** Parse a JSON body with a schema; malformed JSON and schema failures are 400s naming the field. */
-export async function jsonBody<S extends z.ZodType>(c: AppContext, schema: S): Promise<z.output<S>> {
+/**
+ * Parse a JSON body with a schema; malformed JSON, nesting deeper than `limits.maxJsonDepth` and schema
+ * failures are 400s naming the field. The depth check runs first: zod and everything after it recurse.
+ */
+export async function jsonBody<S extends z.ZodType>(c: AppContext, schema: S, limits: { maxJsonDepth: number }): Promise<z.output<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json/i.test(type)) throw new ApiError(415, "expected Content-Type: application/json", { code: "unsupported_media_type" });
   let raw: unknown;
@@ -16,6 +20,8 @@ export async function jsonBody<S extends z.ZodType>(c: AppContext, schema: S): P
     if (error instanceof ApiError) throw error;
     throw badRequest("the body is not valid JSON", undefined, "invalid_json");
   }
+  const tooDeep = checkJsonDepth(raw, limits.maxJsonDepth);
+  if (tooDeep) throw tooDeep;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw fromZod(parsed.error);
   return parsed.data;
@@ -32,13 +38,18 @@ export async function formBody(c: AppContext, arrays: readonly string[]): Promis
     if (error instanceof ApiError) throw error;
     throw badRequest("the multipart body could not be parsed", undefined, "invalid_multipart");
   }
-  const out: Record<string, unknown> = {};
+  // Field names are the client's: collect them in a Map so `__proto__` or `constructor` is an ordinary name.
+  const fields = new Map<string, unknown>();
   for (const [rawName, value] of form.entries()) {
     const name = rawName.endsWith("[]") ? rawName.slice(0, -2) : rawName;
-    if (arrays.includes(name)) ((out[name] ??= []) as unknown[]).push(value);
-    else out[name] = value;
+    if (!arrays.includes(name)) fields.set(name, value);
+    else {
+      const list = fields.get(name) as unknown[] | undefined;
+      if (list) list.push(value);
+      else fields.set(name, [value]);
+    }
   }
-  return out;
+  return Object.fromEntries(fields);
 }
 
 /** Blob → data URL, so a job's request stays JSON (a distributed queue must serialise it). */
@@ -79,18 +90,19 @@ export function rootParam(e: ApiError, fields: readonly string[]): ApiError {
   return new ApiError(e.status, e.message, { type: e.type, param: root, code: e.code, headers: e.headers });
 }
 
-const LIBRARY_TO_OPENAI: Record<string, string> = {
-  aspectRatio: "aspect_ratio",
-  negativePrompt: "negative_prompt",
-  outputFormat: "output_format",
-  maskImage: "mask",
-};
+const LIBRARY_TO_OPENAI = new Map([
+  ["aspectRatio", "aspect_ratio"],
+  ["negativePrompt", "negative_prompt"],
+  ["outputFormat", "output_format"],
+  ["maskImage", "mask"],
+  ["responseModalities", "response_modalities"],
+]);
 
 /** The OpenAI-body name of a library request field (`imageList.0.image` → `image`), when they differ. */
 export function openAIImageField(field: string): string | undefined {
   if (field === "imageList" || field.startsWith("imageList.")) return "image";
   if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
-  return LIBRARY_TO_OPENAI[field];
+  return LIBRARY_TO_OPENAI.get(field);
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -8,12 +8,16 @@ import { type AppEnv, type AppState, signedResult } from "../state.js";
 import { blobToDataUrl, checkCursor, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
 
 const HANDLED = new Set(["prompt", "model", "seconds", "size", "input_reference"]);
-const OPENAI_FIELD: Record<string, string> = { durationSeconds: "seconds", aspectRatio: "size", resolution: "size" };
+const OPENAI_FIELD = new Map([
+  ["durationSeconds", "seconds"],
+  ["aspectRatio", "size"],
+  ["resolution", "size"],
+]);
 
 function openAIVideoField(field: string): string | undefined {
   if (field === "imageList" || field.startsWith("imageList.")) return "input_reference";
   if (field.startsWith("extraParams.")) return field.slice("extraParams.".length);
-  return OPENAI_FIELD[field];
+  return OPENAI_FIELD.get(field);
 }
 
 /** OpenAI sizes → the library's aspect ratio and resolution tier, which every video provider understands. */
@@ -61,7 +65,7 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
         delete raw["input_reference[image_url]"];
       }
     } else {
-      raw = await jsonBody(c, z.record(z.string(), z.unknown()));
+      raw = await jsonBody(c, z.record(z.string(), z.unknown()), state.config.limits);
     }
     const parsed = VideoCreateBodySchema.safeParse(raw);
     if (!parsed.success) throw rootParam(fromZod(parsed.error), ["input_reference"]);
