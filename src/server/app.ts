@@ -126,7 +126,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     storage,
     signer,
     queue,
-    router: new Router(config, new MockAccess(config, providerOf(gateway))),
+    // TARASH_MOCK=1 is the library's gateway-wide mock mode (gateway-core.ts): the operator's switch too.
+    router: new Router(config, new MockAccess(config, providerOf(gateway), env.TARASH_MOCK === "1")),
     metrics,
     logger,
     auth: createAuthenticator(config),

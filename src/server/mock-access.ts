@@ -5,7 +5,8 @@ import type { ClientConfig } from "./routing.js";
 
 /**
  * Whether a client may reach the mock provider. Only the gateway's configuration turns the mock on: its
- * `mock.enabled` (every generation mocked, as in the embedded defaults), or a target the operator wrote
+ * `mock.enabled` (every generation mocked, as in the embedded defaults; `TARASH_MOCK=1` in the gateway's
+ * environment does the same), or a target the operator wrote
  * (a route, a route's fallback or `mock` settings, an alias, `defaultRoutes`). A client naming
  * `mock/mock-image` itself, or sending `mock` settings or a mock provider in a jobs `config`, gets a 400
  * naming the field: otherwise any caller could make a production gateway render 4096² pictures for free.
@@ -25,11 +26,13 @@ export class MockAccess {
   constructor(
     private readonly config: ServerConfig,
     private readonly providerOf: ProviderOf,
+    /** The gateway process runs in the library's mock mode (`TARASH_MOCK=1` in its environment). */
+    private readonly envMock = false,
   ) {}
 
-  /** True when the gateway runs every generation on the mock (config `mock.enabled`). */
+  /** True when the gateway runs every generation on the mock (config `mock.enabled`, or `TARASH_MOCK=1`). */
   get enabled(): boolean {
-    return this.config.mock?.enabled === true;
+    return this.config.mock?.enabled === true || this.envMock;
   }
 
   private routesHint(): string {

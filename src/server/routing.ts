@@ -45,6 +45,11 @@ export class Router {
     this.routes = new Map(Object.entries(config.routes));
   }
 
+  /** True when every generation runs on the mock (config `mock.enabled`, or the gateway's `TARASH_MOCK=1`). */
+  get mockMode(): boolean {
+    return this.mock?.enabled ?? this.config.mock?.enabled === true;
+  }
+
   /** Names clients may use as `model`: configured routes. */
   routeNames(): string[] {
     return [...this.routes.keys()];

@@ -84,3 +84,17 @@ describe("the mock on a gateway in mock mode", () => {
     assert.equal((res.body as ErrorBody).error.param, "config.mock");
   });
 });
+
+describe("the mock on a gateway whose environment has TARASH_MOCK=1", () => {
+  let gw: TestServer;
+  before(async () => {
+    gw = await startTestServer({ mock: { enabled: false } }, { env: { TARASH_MOCK: "1" } });
+  });
+  after(() => gw.stop());
+
+  it("serves the mock model by name: the operator switched every call to the mock", async () => {
+    const res = await gw.json("/v1/images/generations", { body: { model: "mock/mock-image", prompt: "x", size: "32x32" } });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.headers.get("x-tarash-mock"), "true");
+  });
+});

@@ -75,13 +75,14 @@ describe("the start-up banner", () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const banner = async (config: Record<string, unknown>) => {
+  const banner = async (config: Record<string, unknown>, env: Record<string, string> = {}) => {
     const path = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
     await writeFile(path, JSON.stringify({ logLevel: "silent", server: { port: 0 }, storage: { dir }, ...config }));
     const lines: string[] = [];
     const code = await runServe(["--config", path], {
       out: (l) => void lines.push(l),
       err: (l) => void lines.push(l),
+      env,
       handleSignals: false,
       onListening: (s) => void s.close(),
     });
@@ -92,5 +93,7 @@ describe("the start-up banner", () => {
   it('says "mock mode" when the config enables the mock, and not otherwise', async () => {
     assert.match(await banner({ mock: { enabled: true } }), /mock mode: every generation runs on the offline mock provider/);
     assert.doesNotMatch(await banner({ mock: { enabled: false } }), /mock mode/);
+    // The library's gateway-wide switch mocks every call of this gateway too, so it is mock mode as well.
+    assert.match(await banner({ mock: { enabled: false } }, { TARASH_MOCK: "1" }), /mock mode/);
   });
 });
