@@ -495,6 +495,11 @@ $("cancel").addEventListener("click", async () => {
 
 function formatCost(cost) {
   if (!cost) return "not reported";
+  // A mocked call bills nothing; what the mocked model would cost is shown apart, never as the cost.
+  if (cost.basis === "mock") {
+    const real = typeof cost.estimatedRealUsd === "number" && cost.estimatedRealUsd > 0 ? `; the real model: about $${cost.estimatedRealUsd.toFixed(4)}` : "";
+    return `$0.0000 (mock, nothing billed${real})`;
+  }
   const basis = cost.basis.replace(/_/g, " ");
   return `$${cost.amountUsd.toFixed(4)} (${cost.estimated ? "estimated, " : ""}${basis})`;
 }

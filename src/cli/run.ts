@@ -62,6 +62,10 @@ export async function printSummary(
   }
   if ("revisedPrompt" in response && response.revisedPrompt) t.line(`revised prompt: ${response.revisedPrompt}`);
   for (const w of response.warnings) t.line(`warning: ${w}`);
-  if (response.cost) t.line(`cost: $${response.cost.amountUsd.toFixed(4)} (${response.cost.basis}${response.cost.estimated ? ", estimated" : ""})`);
+  const cost = response.cost;
+  if (cost?.basis === "mock") {
+    const real = cost.estimatedRealUsd ? `; ${response.provider}/${response.model} would cost about $${cost.estimatedRealUsd.toFixed(4)}` : "";
+    t.line(`cost: $0.0000 (mock: nothing billed${real})`);
+  } else if (cost) t.line(`cost: $${cost.amountUsd.toFixed(4)} (${cost.basis}${cost.estimated ? ", estimated" : ""})`);
   return 0;
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import type { Gateway } from "../core/gateway.js";
 import type { VideoStatus } from "../core/generate-video.js";
-import type { VideoGenerationRequest } from "../core/types.js";
+import type { GenerationConfigInput, VideoGenerationRequest } from "../core/types.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { COMMON_FLAGS, configFromFlags, extraParams, intFlag, mediaArg, numberFlag, parseCommand, withUsage } from "./flags.js";
 import { type RunContext, printSummary } from "./run.js";
@@ -62,12 +62,7 @@ function describeStatus(s: VideoStatus): string {
 async function jobCommand(action: string, jobId: string | undefined, gateway: Gateway, run: RunContext, v: { out?: string | undefined; json?: boolean | undefined; mock?: boolean | undefined }) {
   if (!jobId) throw new UsageError(`tarash video ${action} needs a job id`);
   const config = v.mock ? { mock: { enabled: true } } : {};
-  if (action === "cancel") {
-    await gateway.cancelVideo(jobId, config);
-    if (v.json) run.stdout(`${JSON.stringify({ jobId, cancelled: true })}\n`);
-    else run.terminal.line(`cancelled ${jobId}`);
-    return EXIT.ok;
-  }
+  if (action === "cancel") return cancelCommand(jobId, gateway, run, config, Boolean(v.json));
   const status = await gateway.getVideoStatus(jobId, config);
   if (action === "status") {
     if (v.json) run.stdout(`${JSON.stringify({ ...status, result: status.result && { ...status.result, rawResponse: undefined } }, null, 2)}\n`);
@@ -82,6 +77,37 @@ async function jobCommand(action: string, jobId: string | undefined, gateway: Ga
     return ended ? EXIT.provider : EXIT.failure;
   }
   return printSummary(run, gateway, config, status.result, v.out, Boolean(v.json));
+}
+
+/**
+ * `tarash video cancel`: send the cancel, then read the job back and report what is true. "cancelled" only
+ * when the provider says so; a job that had already finished, or whose state cannot be read, is an error
+ * (exit 1); a provider still winding the job down is reported as a requested cancel.
+ */
+async function cancelCommand(jobId: string, gateway: Gateway, run: RunContext, config: GenerationConfigInput, json: boolean): Promise<number> {
+  await gateway.cancelVideo(jobId, config);
+  let status: VideoStatus;
+  try {
+    status = await gateway.getVideoStatus(jobId, config);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (json) run.stdout(`${JSON.stringify({ jobId, cancelled: false, status: "unknown", error: reason })}\n`);
+    process.stderr.write(`error: the cancel was sent, but the job's state could not be read back (${reason}); check with  tarash video status <job-id>\n`);
+    return EXIT.failure;
+  }
+  const cancelled = status.status === "cancelled";
+  const finished = status.status === "completed" || status.status === "failed";
+  if (json) run.stdout(`${JSON.stringify({ jobId, cancelled, status: status.status })}\n`);
+  if (cancelled) {
+    if (!json) run.terminal.line(`cancelled ${jobId}`);
+    return EXIT.ok;
+  }
+  if (finished) {
+    process.stderr.write(`error: the job had already ${status.status}; nothing was cancelled\n`);
+    return EXIT.failure;
+  }
+  if (!json) run.terminal.line(`cancel requested for ${jobId}; ${status.provider} still reports it ${status.status} (check with  tarash video status <job-id>)`);
+  return EXIT.ok;
 }
 
 export async function videoCommand(argv: string[], gateway: Gateway, run: RunContext): Promise<number> {

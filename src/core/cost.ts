@@ -198,6 +198,14 @@ function sumBreakdowns(costs: Cost[]): CostBreakdown | undefined {
   return breakdown;
 }
 
+/**
+ * The cost of a mocked call: nothing was billed, so the amount is 0; the mocked model's own estimate
+ * (a `dall-e-3` mocked for a demo) is kept as `estimatedRealUsd` so it is never mistaken for a charge.
+ */
+export function mockedCost(real: Cost | undefined): Cost {
+  return { amountUsd: 0, basis: "mock", estimated: true, ...(real ? { estimatedRealUsd: real.amountUsd } : {}) };
+}
+
 export function sumCosts(costs: (Cost | undefined)[]): Cost | undefined {
   const present = costs.filter((c): c is Cost => c !== undefined);
   if (present.length === 0 || present.length !== costs.length) return undefined;

@@ -1,4 +1,4 @@
-import { costFromUsage, estimateImageCost, sumCosts, sumUsage } from "./cost.js";
+import { costFromUsage, estimateImageCost, mockedCost, sumCosts, sumUsage } from "./cost.js";
 import { GenerationFailedError, ValidationError } from "./errors.js";
 import { type GatewayCore, storeOutput } from "./gateway-core.js";
 import { readImageDimensions, sniffMediaType } from "./media/sniff.js";
@@ -105,7 +105,7 @@ export async function generateImageWith(
         revisedPrompt,
         warnings: [...new Set(warnings)],
         usage: sumUsage(results.map((r) => r.usage)),
-        cost: sumCosts(costs),
+        cost: call.mocked ? mockedCost(sumCosts(costs)) : sumCosts(costs),
         isMock: call.mocked,
         rawResponse: redact(results.length === 1 ? first.rawResponse : results.map((r) => r.rawResponse)),
         executionMetadata: metadata(),

@@ -1,5 +1,5 @@
 import { detachedContext } from "./context.js";
-import { costFromVideoUsage, estimateVideoCost } from "./cost.js";
+import { costFromVideoUsage, estimateVideoCost, mockedCost } from "./cost.js";
 import { openOutput } from "./download-media.js";
 import { CancelledError, GenerationFailedError, HTTPError, ValidationError, isRetryableError } from "./errors.js";
 import { type GatewayCore, storeOutput } from "./gateway-core.js";
@@ -160,7 +160,7 @@ export async function generateVideoWith(
         videos,
         warnings: [...new Set([...call.warnings, ...(result.warnings ?? [])])],
         usage: result.usage,
-        cost: videoCost(result, estimateVideoCost(call.capability, call.request)),
+        cost: call.mocked ? mockedCost(estimateVideoCost(call.capability, call.request)) : videoCost(result, estimateVideoCost(call.capability, call.request)),
         isMock: call.mocked,
         rawResponse: redact(result.rawResponse),
         executionMetadata: metadata(),
@@ -267,6 +267,7 @@ export async function getVideoStatusWith(core: GatewayCore, jobId: string, confi
   switch (state.status) {
     case "completed": {
       const result = checkResult(ref.p, state.result);
+      const cap = core.registry.getModel(ref.p, ref.m);
       const videos = await toVideos(core, result, ctx.requestId, { ctx, adapter, provider: ref.p });
       return {
         ...base,
@@ -282,7 +283,7 @@ export async function getVideoStatusWith(core: GatewayCore, jobId: string, confi
           videos,
           warnings: result.warnings ?? [],
           usage: result.usage,
-          cost: videoCost(result, costFromVideoUsage(core.registry.getModel(ref.p, ref.m), result.usage)),
+          cost: ref.mock === 1 ? mockedCost(costFromVideoUsage(cap, result.usage)) : videoCost(result, costFromVideoUsage(cap, result.usage)),
           isMock: ref.mock === 1,
           rawResponse: redact(result.rawResponse),
           executionMetadata: { totalAttempts: 1, successfulAttempt: 1, fallbackTriggered: false, configsInChain: 1, attempts: [] },

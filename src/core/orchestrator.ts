@@ -207,8 +207,8 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
         // The response was built before this attempt was recorded; give it the final metadata.
         (result as { executionMetadata?: ExecutionMetadata }).executionMetadata = metadata(attemptNo);
         core.logger.info(
-          { requestId, provider: call.provider, model: call.model, attempts: attemptNo, ms: Math.round(performance.now() - started) },
-          `${spec.kind} generated`,
+          { requestId, provider: call.provider, model: call.model, ...(call.mocked ? { mock: true } : {}), attempts: attemptNo, ms: Math.round(performance.now() - started) },
+          `${spec.kind} generated${call.mocked ? " (mock)" : ""}`,
         );
         return result;
       } catch (error) {

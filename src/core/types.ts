@@ -46,10 +46,15 @@ export interface GenerateOptions {
 
 export interface Cost {
   amountUsd: number;
-  /** How the amount was computed: `per_image`, `per_token`, `per_second`, `per_megapixel` or `provider`. */
-  basis: "per_image" | "per_token" | "per_second" | "per_megapixel" | "provider";
+  /**
+   * How the amount was computed: `per_image`, `per_token`, `per_second`, `per_megapixel`, `provider`, or
+   * `mock` (a mocked call: nothing was billed, `amountUsd` is 0).
+   */
+  basis: "per_image" | "per_token" | "per_second" | "per_megapixel" | "provider" | "mock";
   /** True when computed from the catalog before/without provider-reported usage. */
   estimated: boolean;
+  /** Mocked calls only: what the mocked model would have cost, from its catalog price (when it has one). */
+  estimatedRealUsd?: number | undefined;
   /**
    * For token-priced models: what the amount is made of. Each part says whether it is an estimate
    * (before the call, or a part the provider did not report) or the provider's reported usage.

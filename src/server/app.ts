@@ -18,6 +18,7 @@ import { deliverWebhook } from "./jobs/webhook.js";
 import { catalogLabels } from "./metric-labels.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
+import { MockAccess } from "./mock-access.js";
 import { Router, checkRouteTargets } from "./routing.js";
 import { imageRoutes } from "./routes/images.js";
 import { jobRoutes } from "./routes/jobs.js";
@@ -60,6 +61,17 @@ export interface GatewayApp {
 }
 
 const LEGACY_PREFIX = "/image/";
+
+/** The provider a model name resolves to, or undefined when it does not (the request is validated later). */
+function providerOf(gateway: ReturnType<typeof createGateway>) {
+  return (model: string, provider: string | undefined, kind: "image" | "video") => {
+    try {
+      return gateway.resolveModel(model, { ...(provider ? { provider } : {}), kind }).provider;
+    } catch {
+      return undefined;
+    }
+  };
+}
 
 function renderError(c: AppContext, e: ApiError): Response {
   for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
@@ -116,7 +128,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     storage,
     signer,
     queue,
-    router: new Router(config),
+    // TARASH_MOCK=1 is the library's gateway-wide mock mode (gateway-core.ts): the operator's switch too.
+    router: new Router(config, new MockAccess(config, providerOf(gateway), env.TARASH_MOCK === "1")),
     metrics,
     logger,
     auth: createAuthenticator(config),
@@ -167,6 +180,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     metrics.requestDuration.observe({ route, method: c.req.method }, seconds);
     const principal = c.get("principal") as AppEnv["Variables"]["principal"] | undefined;
     const fields = { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000), tenant: principal?.tenant, generationId };
+    // A mocked generation is marked in its log line as in its response (x-tarash-mock).
+    if (c.res.headers.get("x-tarash-mock") === "true") Object.assign(fields, { mock: true });
     if (status >= 500) logger.warn(fields, "request failed");
     else logger.info(fields, "request");
   });

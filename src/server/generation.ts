@@ -87,6 +87,7 @@ export class Generator {
     try {
       const out = await withOutputScope(target, (s) => fn((scope = s)));
       this.observe(kind, out.response.provider, out.response.model, "success", started);
+      if (out.response.isMock) this.metrics.mockGenerations.inc({ kind });
       for (const a of out.response.executionMetadata.attempts) {
         if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
       }

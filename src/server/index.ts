@@ -1,6 +1,7 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
+import { drainMediaWorkers } from "../core/media/worker-pool.js";
 import { type CreateAppOptions, type GatewayApp, createApp } from "./app.js";
 import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadServerConfig, parseServerConfig } from "./config.js";
 
@@ -99,6 +100,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       const timer = setTimeout(() => server.closeAllConnections(), timeout).unref();
       await drained;
       clearTimeout(timer);
+      // Only now: requests that were still running may have needed the media workers (mock rendering).
+      await drainMediaWorkers();
       gateway.state.logger.info({ reason }, "tarash gateway stopped");
     })());
   return { url, port: address.port, host: address.address, server, gateway, close };

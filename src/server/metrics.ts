@@ -114,6 +114,7 @@ export class Metrics {
   );
   readonly providerErrors = new Counter("tarash_provider_errors_total", "Failed provider attempts by provider and error type.", this.bounded);
   readonly webhookDeliveries = new Counter("tarash_webhook_deliveries_total", "Webhook delivery attempts by outcome.");
+  readonly mockGenerations = new Counter("tarash_mock_generations_total", "Generations answered by the mock provider (nothing billed), by kind.");
 
   /** Set which provider and model names may be label values (the app: the catalog and configured routes). */
   useLabelPolicy(policy: LabelPolicy): void {
@@ -135,6 +136,7 @@ export class Metrics {
         this.generationDuration.render(),
         this.providerErrors.render(),
         this.webhookDeliveries.render(),
+        this.mockGenerations.render(),
         jobLines.join("\n"),
       ].join("\n") + "\n"
     );

@@ -4,6 +4,7 @@ import { MockConfigSchema, VALIDATION_MODES } from "../core/schemas.js";
 import { ValidationError } from "../core/errors.js";
 import type { Gateway } from "../core/gateway.js";
 import { ConfigError, type RouteConfig, type ServerConfig } from "./config.js";
+import type { MockAccess } from "./mock-access.js";
 
 /** Model and provider names a client may write (schemas.ts uses the same limit). */
 const MAX_NAME_LENGTH = 256;
@@ -36,8 +37,17 @@ export class Router {
   /** Routes by name: a client's `model` is looked up here, so `toString` or `__proto__` is just an unknown name. */
   private readonly routes: ReadonlyMap<string, RouteConfig>;
 
-  constructor(private readonly config: ServerConfig) {
+  constructor(
+    private readonly config: ServerConfig,
+    /** Refuses client-chosen mock targets on a gateway that does not enable the mock. */
+    private readonly mock?: MockAccess | undefined,
+  ) {
     this.routes = new Map(Object.entries(config.routes));
+  }
+
+  /** True when every generation runs on the mock (config `mock.enabled`, or the gateway's `TARASH_MOCK=1`). */
+  get mockMode(): boolean {
+    return this.mock?.enabled ?? this.config.mock?.enabled === true;
   }
 
   /** Names clients may use as `model`: configured routes. */
@@ -71,12 +81,19 @@ export class Router {
 
   /** The config chain for a request's `model` (or the default route of `kind`). */
   resolve(model: string | undefined, kind: MediaKind): GenerationConfigInput {
+    this.mock?.checkModel(model, kind);
     const name = model ?? this.config.defaultRoutes[kind];
     const base = this.routes.has(name) ? this.fromRoute(name, 0) : { model: name };
     return this.withGlobalMock(base);
   }
 
-  /** A client-supplied config (native jobs API) with the gateway's mock mode applied. */
+  /** A client-supplied config (native jobs API): checked for mock use, then the gateway's mock mode applied. */
+  fromClient(config: ClientConfig, kind: MediaKind): GenerationConfigInput {
+    this.mock?.checkClientConfig(config, kind);
+    return this.withGlobalMock(config);
+  }
+
+  /** A config with the gateway's mock mode applied. */
   withGlobalMock(config: GenerationConfigInput): GenerationConfigInput {
     const mock = this.config.mock;
     if (!mock?.enabled) return config;

@@ -63,6 +63,10 @@ export async function runServe(argv: readonly string[], options: RunServeOptions
     throw error;
   }
   out(`tarash gateway listening on ${running.url} (auth ${running.gateway.state.auth.required ? "on" : "off"}; playground at ${running.url}/, docs at ${running.url}/docs)`);
+  // Mock mode answers every model with generated pictures at no cost: say so before anyone mistakes them.
+  if (running.gateway.state.router.mockMode) {
+    out("mock mode: every generation runs on the offline mock provider (responses carry isMock and x-tarash-mock: true; nothing is billed). Set \"mock\": { \"enabled\": false } in tarash.config.json to call real providers.");
+  }
   options.onListening?.(running);
   return new Promise<number>((resolve) => {
     const stop = (signal: string) => {

@@ -158,7 +158,7 @@ describe("playground (GET /) in Chromium", { timeout: 90_000 }, () => {
     const meta = await page.$eval("#meta", (m) => (m as HTMLElement).innerText);
     assert.match(meta, /Provider\s+mock/);
     assert.match(meta, /Model\s+mock-image/);
-    assert.match(meta, /Cost\s+\$0\.0000 \(estimated, per image\)/);
+    assert.match(meta, /Cost\s+\$0\.0000 \(mock, nothing billed\)/);
     assert.match(meta, /Fallbacks taken\s+none/);
     const log = await page.$eval("#log", (l) => l.textContent ?? "");
     assert.match(log, /queued at the provider \(position 2\)/i);

@@ -5,9 +5,10 @@ import { ValidationError } from "../../core/errors.js";
 import type { AdapterContext, ProviderAdapter, VideoJobState } from "../../core/provider.js";
 import { dimensionsForRatio, parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, AdapterVideoResult, NormalizedImageRequest, NormalizedVideoRequest } from "../../core/types.js";
-import { encodeJpeg, encodePng, encodeWebp } from "./encode.js";
 import { mockError, pickOutcome } from "./faults.js";
-import { renderImage, seedFrom } from "./render.js";
+import { MOCK_JOB_TTL_MS, cancelledAt, recordCancel } from "./job-state.js";
+import { seedFrom } from "./render.js";
+import { renderAllOnWorkers } from "./render-pool.js";
 
 const DEFAULT_IMAGE_LATENCY_MS = 400;
 const DEFAULT_VIDEO_LATENCY_MS = 1_500;
@@ -61,11 +62,10 @@ async function generateImage(ctx: AdapterContext, req: NormalizedImageRequest): 
   const n = req.n ?? 1;
   // Without a seed the mock behaves like a real model: a new picture every call.
   const base = req.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const images = Array.from({ length: n }, (_, i) => {
-    const pixels = renderImage(width, height, seedFrom(req.prompt, base, i, req.negativePrompt, req.style));
-    const data = format === "jpeg" ? encodeJpeg(pixels) : format === "webp" ? encodeWebp(pixels) : encodePng(pixels);
-    return { data, revisedPrompt: req.enhancePrompt ? `${req.prompt}, highly detailed` : undefined };
-  });
+  // Rendering and encoding run on media workers: a 4096² PNG is about a second of CPU.
+  const inputs = Array.from({ length: n }, (_, i) => ({ width, height, format, seed: seedFrom(req.prompt, base, i, req.negativePrompt, req.style) }));
+  const revisedPrompt = req.enhancePrompt ? `${req.prompt}, highly detailed` : undefined;
+  const images = (await renderAllOnWorkers(inputs, ctx.signal)).map((data) => ({ data, revisedPrompt }));
   return {
     images,
     providerRequestId: `mock_${seedFrom(req.prompt, base).toString(16)}`,
@@ -86,7 +86,6 @@ interface MockJob {
   m?: string | undefined;
 }
 
-const cancelled = new Set<string>();
 
 /** Faults that real providers report as a failed job rather than at submit. */
 const LATE_FAULTS: Record<string, Parameters<typeof mockError>[0]> = {
@@ -96,11 +95,15 @@ const LATE_FAULTS: Record<string, Parameters<typeof mockError>[0]> = {
 };
 
 function decodeJob(id: string): MockJob {
+  let job: Partial<MockJob> | undefined;
   try {
-    return JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as MockJob;
+    job = JSON.parse(Buffer.from(id, "base64url").toString("utf8")) as Partial<MockJob>;
   } catch {
-    throw new ValidationError("not a mock job id", { issues: [{ field: "jobId", message: "not a mock job id" }] });
+    job = undefined;
   }
+  const numbers = job && typeof job === "object" && [job.t, job.l, job.n, job.d].every((v) => typeof v === "number" && Number.isFinite(v));
+  if (!numbers) throw new ValidationError("not a mock job id", { issues: [{ field: "jobId", message: "not a mock job id" }] });
+  return job as MockJob;
 }
 
 async function submitVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Promise<{ providerJobId: string }> {
@@ -120,13 +123,23 @@ async function submitVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Pr
   return { providerJobId: Buffer.from(JSON.stringify(job)).toString("base64url") };
 }
 
-async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJobState> {
-  const job = decodeJob(id);
-  if (cancelled.has(id)) return { status: "cancelled", message: "cancelled by the caller" };
+/** The job's state now: derived from its submission time, its latency and a recorded cancel. */
+async function jobState(id: string, job: MockJob): Promise<VideoJobState | undefined> {
+  if (Date.now() - job.t > MOCK_JOB_TTL_MS) {
+    return { status: "failed", error: mockError("generation_failed", `the mock job expired (mock jobs are kept ${MOCK_JOB_TTL_MS / 3600_000} h)`) };
+  }
+  if ((await cancelledAt(id)) !== undefined) return { status: "cancelled", message: "cancelled by the caller" };
   const fraction = job.l === 0 ? 1 : (Date.now() - job.t) / job.l;
   if (fraction < 0.2) return { status: "queued", queuePosition: 1 };
   if (fraction < 1) return { status: "processing", progressPercent: Math.round(fraction * 100) };
   if (job.e) return { status: "failed", error: mockError(job.e, job.m) };
+  return undefined;
+}
+
+async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJobState> {
+  const job = decodeJob(id);
+  const state = await jobState(id, job);
+  if (state) return state;
   const data = await videoFixture();
   const result: AdapterVideoResult = {
     videos: Array.from({ length: job.n }, () => ({ data, mediaType: "video/mp4", durationSeconds: 2, width: 320, height: 180 })),
@@ -137,9 +150,19 @@ async function getVideoStatus(_ctx: AdapterContext, id: string): Promise<VideoJo
   return { status: "completed", result };
 }
 
+/**
+ * Cancel a submitted job from any process: the cancel is recorded durably (job-state.ts). A job that has
+ * already finished cannot be cancelled, and says so, as a provider would.
+ */
 async function cancelVideo(_ctx: AdapterContext, id: string): Promise<void> {
-  decodeJob(id);
-  cancelled.add(id);
+  const job = decodeJob(id);
+  const state = await jobState(id, job);
+  if (state?.status === "cancelled") return;
+  if (!state || state.status === "failed") {
+    const message = `the mock job has already ${state ? "failed" : "completed"}; there is nothing to cancel`;
+    throw new ValidationError(message, { issues: [{ field: "jobId", message }] });
+  }
+  await recordCancel(id);
 }
 
 async function generateVideo(ctx: AdapterContext, req: NormalizedVideoRequest): Promise<AdapterVideoResult> {
@@ -152,7 +175,7 @@ async function generateVideo(ctx: AdapterContext, req: NormalizedVideoRequest): 
     what: "mock video job",
     intervalMs: Math.max(10, Math.min(ctx.pollIntervalMs, Math.round(latency / 8))),
     backoff: 1,
-    onCancel: () => cancelVideo(ctx, providerJobId),
+    // No onCancel: this job's id never leaves the call, so stopping the poll is the whole cancel.
     async check() {
       const state = await getVideoStatus(ctx, providerJobId);
       if (state.status === "completed") return { done: true, value: state.result };

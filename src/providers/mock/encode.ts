@@ -72,24 +72,34 @@ export function encodeJpeg(img: RgbImage, quality = 85): Uint8Array {
   return new Uint8Array(encoded.data);
 }
 
-/** LSB-first bit writer, as VP8L reads. */
+/** LSB-first bit writer, as VP8L reads. Bytes go to a typed array (a 4096² image is 50 MB of them). */
 class BitWriter {
-  private bytes: number[] = [];
+  private bytes: Uint8Array;
+  private length = 0;
   private acc = 0;
   private n = 0;
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(Math.max(64, capacity));
+  }
   write(value: number, bits: number): void {
     for (let i = 0; i < bits; i++) {
       this.acc |= ((value >>> i) & 1) << this.n;
-      if (++this.n === 8) {
-        this.bytes.push(this.acc);
-        this.acc = 0;
-        this.n = 0;
-      }
+      if (++this.n === 8) this.push();
     }
   }
+  private push(): void {
+    if (this.length === this.bytes.length) {
+      const grown = new Uint8Array(this.bytes.length * 2);
+      grown.set(this.bytes);
+      this.bytes = grown;
+    }
+    this.bytes[this.length++] = this.acc;
+    this.acc = 0;
+    this.n = 0;
+  }
   finish(): Uint8Array {
-    if (this.n > 0) this.bytes.push(this.acc);
-    return Uint8Array.from(this.bytes);
+    if (this.n > 0) this.push();
+    return this.bytes.subarray(0, this.length);
   }
 }
 
@@ -130,7 +140,7 @@ function writeSingleSymbolCode(w: BitWriter, symbol: number): void {
 
 export function encodeWebp(img: RgbImage): Uint8Array {
   const { width, height, pixels } = img;
-  const w = new BitWriter();
+  const w = new BitWriter(pixels.length + 1024); // headers, then 3 bytes a pixel
   w.write(0x2f, 8);
   w.write(width - 1, 14);
   w.write(height - 1, 14);

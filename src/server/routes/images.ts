@@ -116,6 +116,8 @@ async function respond(
   c.header("x-tarash-provider", response.provider);
   c.header("x-tarash-model", response.model);
   if (response.cost) c.header("x-tarash-cost-usd", String(response.cost.amountUsd));
+  // A mocked model's answer must never pass for the real one (provider and model stay the mocked model's).
+  if (response.isMock) c.header("x-tarash-mock", "true");
   const out = {
     created: Math.floor(Date.now() / 1000),
     data,

@@ -51,7 +51,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
       if (tooLong) throw tooLong;
     }
     let config: GenerationConfigInput;
-    if (body.config) config = state.router.withGlobalMock(body.config);
+    if (body.config) config = state.router.fromClient(body.config, body.kind);
     else if (body.route !== undefined) {
       if (!state.router.hasRoute(body.route)) {
         throw badRequest(`unknown route ${JSON.stringify(body.route)}; configured: ${state.router.routeNames().join(", ") || "(none)"}`, "route");
@@ -101,6 +101,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.get("/v1/jobs/:id", async (c) => {
     const job = await state.queue.get(c.req.param("id"), c.get("principal").tenant);
     if (!job) throw notFound("job");
+    if (job.result?.isMock === true) c.header("x-tarash-mock", "true");
     return c.json(await jobView(state, job));
   });
 

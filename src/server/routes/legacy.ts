@@ -44,7 +44,7 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       ...(s.output_format !== undefined ? { outputFormat: s.output_format } : {}),
       ...(Object.keys(extra).length ? { extraParams: extra } : {}),
     };
-    const config = state.router.resolve(s.model, "image");
+    const config = await withClientFields((field) => legacyField(field, s), () => state.router.resolve(s.model, "image"));
     const { response, outputs } = await withClientFields(
       (field) => legacyField(field, s),
       () => state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal }),
@@ -53,6 +53,7 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
     try {
       const image = response.images[0]!;
       c.header("x-tarash-generation-id", response.requestId);
+      if (response.isMock) c.header("x-tarash-mock", "true");
       return c.json({
         success: true,
         code: 200,

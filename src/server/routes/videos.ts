@@ -107,6 +107,7 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.get("/v1/videos/:id", async (c) => {
     const job = await state.queue.get(c.req.param("id"), c.get("principal").tenant);
     if (!job || job.kind !== "video") throw notFound("video");
+    if (job.result?.isMock === true) c.header("x-tarash-mock", "true");
     return c.json(await videoObject(state, job));
   });
 
