@@ -194,7 +194,7 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
           deadline,
           requestId,
           attempt: attemptNo,
-          progress: (r) => report(r, call.provider, call.model, attemptNo),
+          progress: spec.options.onProgress ? (r) => report(r, call.provider, call.model, attemptNo) : undefined,
           warnings,
         });
         const pending = spec.attempt({ ctx, adapter, call: { ...call, warnings } }, () => metadata(attemptNo), requestId);
