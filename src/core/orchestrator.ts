@@ -5,6 +5,7 @@ import type { ModelCapability } from "./capabilities.js";
 import { createContext, type MockedContext } from "./context.js";
 import { CancelledError, GenerationFailedError, HTTPError, TarashError, ValidationError, stamp } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
+import { logsAt } from "./logger.js";
 import type { ProgressReport, ProviderAdapter } from "./provider.js";
 import { ProgressUpdateSchema, GenerationConfigSchema, type GenerationConfig } from "./schemas.js";
 import type {
@@ -202,10 +203,12 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
         record(attempts, { index, provider: call.provider, model: call.model, startedAt });
         // The response was built before this attempt was recorded; give it the final metadata.
         (result as { executionMetadata?: ExecutionMetadata }).executionMetadata = metadata(attemptNo);
-        core.logger.info(
-          { requestId, provider: call.provider, model: call.model, attempts: attemptNo, ms: Math.round(performance.now() - started) },
-          `${spec.kind} generated`,
-        );
+        if (logsAt(core.logger, "info")) {
+          core.logger.info(
+            { requestId, provider: call.provider, model: call.model, attempts: attemptNo, ms: Math.round(performance.now() - started) },
+            `${spec.kind} generated`,
+          );
+        }
         return result;
       } catch (error) {
         const err = stamp(toTarashError(error), { provider: call.provider, model: call.model, requestId });
