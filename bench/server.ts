@@ -1,45 +1,45 @@
 /**
- * bench/server: the gateway service under HTTP load, against the upstream it proxies to and against the
- * Portkey gateway proxying to the same upstream, in one run, all on 127.0.0.1.
+ * bench/server (b): the gateway service under HTTP load, against the upstream it proxies to, a minimal
+ * undici proxy (the practical limit for a Node gateway) and the Portkey gateway, all proxying to the same
+ * fake OpenAI upstream on 127.0.0.1, in one run.
  *
  *   npm run bench:server        (= node --import tsx bench/server.ts)
  *
- * Four processes: this one (autocannon, the load generator), the fake OpenAI upstream, the Tarash
- * gateway and the Portkey gateway. Each target has its own event loop, so a target never pays for the
- * load generator or the upstream. Scenarios: a tiny `b64_json` image at BENCH_CONNECTIONS (50) and at 1
- * connection (latency without queueing), then a ~2 MB `b64_json` image at BENCH_LARGE_CONNECTIONS (10)
- * and at 1 connection. Each measured run follows a warm-up run on the same target.
+ * Five processes: this one (autocannon, the load generator), the fake upstream, the Tarash gateway (the
+ * built package, default log level info), the undici proxy (bench/helpers/undici-proxy.ts) and Portkey.
+ * Each target has its own event loop. Scenarios: a tiny `b64_json` image and a ~2 MB one, each at
+ * BENCH_CONNECTIONS (50). Every scenario runs BENCH_ROUNDS rounds; a round loads every target once, in an
+ * order rotated each round, for BENCH_DURATION seconds after BENCH_WARMUP seconds of warm-up. Ratios
+ * (tarash ÷ proxy, tarash ÷ portkey) are taken within a round; the report gives median, min and max.
+ * Before and after each scenario every target must return the upstream's base64 byte for byte.
  *
- * Environment: BENCH_DURATION (s, default 10), BENCH_LATENCY_DURATION (s, 1-connection runs, default 5),
- * BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS (50), BENCH_LARGE_CONNECTIONS (10),
- * BENCH_TARGETS (comma list of upstream,tarash,portkey), BENCH_SCENARIOS (comma list of small,small-1,
- * large,large-1), BENCH_LOG_LEVEL (gateway log level, default
- * info), BENCH_FETCH=request (experiment: the gateway's provider
- * calls through undici.request instead of fetch), BENCH_CPU_PROF=1 (write a --cpu-prof of the gateway process into BENCH_CPU_PROF_DIR).
+ * Environment: BENCH_ROUNDS (5), BENCH_DURATION (s, 2), BENCH_LARGE_DURATION (s, 2 MB scenarios, 4),
+ * BENCH_WARMUP (s, 1), BENCH_CONNECTIONS (50),
+ * BENCH_TARGETS (comma list of upstream,tarash,proxy,portkey), BENCH_SCENARIOS (comma list of small,
+ * large, small-1, large-1; the last two at one connection), BENCH_LOG_LEVEL (gateway log level, default
+ * info), BENCH_CPU_PROF=1 (a --cpu-prof of the gateway process into BENCH_CPU_PROF_DIR).
  */
 import autocannon from "autocannon";
 import { type ChildProcess, fork } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LIB_SOURCE } from "./helpers/library.js";
 import type { ChildMessage, Payload } from "./helpers/protocol.js";
+import { ROUNDS, envNumber, fmt, fmtSpread, loadAverage, machine, rotation, spread, verdict } from "./helpers/rounds.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "..");
 
-const env = (name: string, fallback: number): number => {
-  const v = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
-  return v;
-};
-const DURATION = env("BENCH_DURATION", 10);
-const LATENCY_DURATION = env("BENCH_LATENCY_DURATION", 5);
-const WARMUP = env("BENCH_WARMUP", 2);
-const CONNECTIONS = env("BENCH_CONNECTIONS", 50);
-const LARGE_CONNECTIONS = env("BENCH_LARGE_CONNECTIONS", 10);
-const TARGETS = (process.env.BENCH_TARGETS ?? "upstream,tarash,portkey").split(",").map((s) => s.trim());
-const SCENARIOS = (process.env.BENCH_SCENARIOS ?? "small,small-1,large,large-1").split(",").map((s) => s.trim());
+const DURATION = envNumber("BENCH_DURATION", 2);
+// A 2 MB answer at 50 connections takes most of a second even from the upstream: a window of a few
+// seconds counts only a handful of completions per connection, so large payloads get a longer one.
+const LARGE_DURATION = envNumber("BENCH_LARGE_DURATION", 4);
+const WARMUP = envNumber("BENCH_WARMUP", 1);
+const CONNECTIONS = Math.round(envNumber("BENCH_CONNECTIONS", 50));
+const TARGETS = (process.env.BENCH_TARGETS || "upstream,tarash,proxy,portkey").split(",").map((s) => s.trim());
+const SCENARIOS = (process.env.BENCH_SCENARIOS || "small,large").split(",").map((s) => s.trim());
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 
 // ---------------------------------------------------------------------------------------------------
@@ -181,30 +181,53 @@ async function load(target: Target, connections: number, duration: number): Prom
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Output
-
-const fmt = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
-
-function table(title: string, rows: Measured[], labels: Record<string, string>): void {
-  const up = rows.find((r) => r.target === "upstream");
-  console.log(`\n${title}`);
-  console.log("| target | req/s | p50 ms | p99 ms | added p50 ms | CPU µs/req (target) | errors |");
-  console.log("|---|---:|---:|---:|---:|---:|---:|");
-  for (const r of rows) {
-    const added = up && r.target !== "upstream" ? fmt(r.p50 - up.p50) : "—";
-    console.log(`| ${labels[r.target]} | ${int(r.reqPerSec)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${added} | ${int(r.cpuUsPerReq)} | ${r.failed} |`);
-  }
-  const gw = rows.find((r) => r.target === "tarash");
-  const pk = rows.find((r) => r.target === "portkey");
-  if (gw && pk) console.log(`tarash/portkey throughput: ${fmt(gw.reqPerSec / pk.reqPerSec, 1)}×`);
-  for (const r of rows) if (r.failed > 0) console.log(`!! ${labels[r.target]}: ${r.failed} failed requests (non-200, errors or timeouts)`);
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Run
 
-async function main(): Promise<void> {
+interface Scenario {
+  id: string;
+  title: string;
+  payload: Payload;
+  connections: number;
+  duration: number;
+}
+
+export interface ScenarioResult {
+  id: string;
+  /** Per round, by target name. */
+  rounds: Map<string, Measured>[];
+  /** Per round: tarash ÷ proxy and tarash ÷ portkey req/s. */
+  vsProxy: number[];
+  vsPortkey: number[];
+}
+
+function report(s: Scenario, rounds: Map<string, Measured>[], labels: Record<string, string>): ScenarioResult {
+  const names = [...rounds[0]!.keys()].sort((a, b) => TARGETS.indexOf(a) - TARGETS.indexOf(b));
+  const col = (t: string, f: (m: Measured) => number) => spread(rounds.map((r) => f(r.get(t)!)));
+  console.log(`\n### ${s.title}`);
+  console.log("| target | req/s, median (min–max) | p50 ms | p99 ms | CPU µs/req (target process) | failed |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const t of names) {
+    const failed = rounds.reduce((n, r) => n + r.get(t)!.failed, 0);
+    console.log(
+      `| ${labels[t]} | ${fmtSpread(col(t, (m) => m.reqPerSec), 0)} | ${fmt(col(t, (m) => m.p50).median)} | ${fmt(col(t, (m) => m.p99).median)} | ${fmt(col(t, (m) => m.cpuUsPerReq).median, 0)} | ${failed} |`,
+    );
+  }
+  const ratio = (a: string, b: string) => (rounds[0]!.has(a) && rounds[0]!.has(b) ? rounds.map((r) => r.get(a)!.reqPerSec / r.get(b)!.reqPerSec) : []);
+  const vsProxy = ratio("tarash", "proxy");
+  const vsPortkey = ratio("tarash", "portkey");
+  const line = (label: string, values: number[], target: number) => {
+    if (!values.length) return;
+    const sp = spread(values);
+    console.log(`${label}, per round: median ${fmt(sp.median)} (min ${fmt(sp.min)}, max ${fmt(sp.max)})  target ≥ ${target}: ${verdict(sp.median, ">=", target)}`);
+  };
+  const portkeyTarget = s.payload === "small" && s.connections > 1 ? 4 : NaN;
+  line("tarash ÷ undici proxy req/s", vsProxy, 0.5);
+  if (Number.isFinite(portkeyTarget)) line("tarash ÷ portkey req/s", vsPortkey, portkeyTarget);
+  else if (vsPortkey.length) console.log(`tarash ÷ portkey req/s, per round: ${fmtSpread(spread(vsPortkey))}`);
+  return { id: s.id, rounds, vsProxy, vsPortkey };
+}
+
+export async function benchServer(): Promise<ScenarioResult[]> {
   const upstream = await start("upstream", join(here, "helpers/fake-openai.ts"), [], ["--import", "tsx"]);
   const setPayload = (payload: Payload) =>
     new Promise<string>((done) => {
@@ -218,87 +241,101 @@ async function main(): Promise<void> {
       upstream.child.send({ type: "payload", payload });
     });
 
-  const upstreamBase = `http://127.0.0.1:${upstream.port}/v1`;
+  const upstreamOrigin = `http://127.0.0.1:${upstream.port}`;
+  const upstreamBase = `${upstreamOrigin}/v1`;
   const openaiBody = JSON.stringify({ model: "gpt-image-1", prompt: PROMPT, size: "1024x1024" });
+  const openaiHeaders = { "content-type": "application/json", authorization: `Bearer ${KEY}` };
   const targets: Target[] = [];
-  const labels: Record<string, string> = {};
   if (TARGETS.includes("upstream")) {
-    targets.push({
-      name: "upstream",
-      label: "(b) upstream direct",
-      url: `${upstreamBase}/images/generations`,
-      headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
-      body: openaiBody,
-      pid: upstream.child.pid,
-    });
+    targets.push({ name: "upstream", label: "upstream direct", url: `${upstreamBase}/images/generations`, headers: openaiHeaders, body: openaiBody, pid: upstream.child.pid });
   }
   if (TARGETS.includes("tarash")) {
     const prof = process.env.BENCH_CPU_PROF === "1" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR ?? join(logDir, "prof")}`] : [];
     const gw = await start("tarash", join(here, "helpers/gateway-process.ts"), [String(upstream.port)], ["--import", "tsx", ...prof], {
       BENCH_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
-      BENCH_FETCH: process.env.BENCH_FETCH ?? "",
     });
     targets.push({
       name: "tarash",
-      label: "(a) tarash gateway",
+      label: "tarash gateway",
       url: `http://127.0.0.1:${gw.port}/v1/images/generations`,
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "bench", prompt: PROMPT, size: "1024x1024" }),
       pid: gw.child.pid,
     });
   }
+  if (TARGETS.includes("proxy")) {
+    const px = await start("proxy", join(here, "helpers/undici-proxy.ts"), [upstreamOrigin], ["--import", "tsx"]);
+    targets.push({ name: "proxy", label: "minimal undici proxy", url: `http://127.0.0.1:${px.port}/v1/images/generations`, headers: openaiHeaders, body: openaiBody, pid: px.child.pid });
+  }
   if (TARGETS.includes("portkey")) {
     const bin = join(root, "node_modules/@portkey-ai/gateway/build/start-server.js");
     const pk = await start("portkey", bin, ["--port=0", "--headless"], ["--import", join(here, "helpers/loopback-only.mjs")]);
     targets.push({
       name: "portkey",
-      label: "(c) portkey gateway",
+      label: "portkey gateway",
       url: `http://127.0.0.1:${pk.port}/v1/images/generations`,
-      headers: {
-        "content-type": "application/json",
-        authorization: `Bearer ${KEY}`,
-        "x-portkey-provider": "openai",
-        "x-portkey-custom-host": upstreamBase,
-      },
+      headers: { ...openaiHeaders, "x-portkey-provider": "openai", "x-portkey-custom-host": upstreamBase },
       body: openaiBody,
       pid: pk.child.pid,
     });
   }
-  for (const t of targets) labels[t.name] = t.label;
+  const labels = Object.fromEntries(targets.map((t) => [t.name, t.label]));
 
   const version = (pkg: string) => (JSON.parse(readFileSync(join(root, "node_modules", pkg, "package.json"), "utf8")) as { version: string }).version;
-  console.log(`bench/server  ${new Date().toISOString()}  node ${process.version}  ${cpus().length}× ${cpus()[0]?.model ?? "cpu"}`);
-  console.log(`autocannon ${version("autocannon")}, @portkey-ai/gateway ${version("@portkey-ai/gateway")}; warm-up ${WARMUP} s, runs ${DURATION} s (1-connection runs ${LATENCY_DURATION} s); logs in ${logDir}`);
+  const before = loadAverage();
+  console.log(
+    `\n## (b) gateway throughput  (${machine()}; tarash from ${LIB_SOURCE}/, log level ${process.env.BENCH_LOG_LEVEL ?? "info"}; autocannon ${version("autocannon")}, @portkey-ai/gateway ${version("@portkey-ai/gateway")}, undici ${version("undici")}; ` +
+      `${ROUNDS} rounds, each target ${DURATION} s (2 MB: ${LARGE_DURATION} s) after ${WARMUP} s warm-up; logs in ${logDir}; load ${before})`,
+  );
 
-  const all: { id: string; title: string; payload: Payload; connections: number; duration: number }[] = [
-    { id: "small", title: `tiny b64_json (1×1 PNG), ${CONNECTIONS} connections, ${DURATION} s`, payload: "small", connections: CONNECTIONS, duration: DURATION },
-    { id: "small-1", title: `tiny b64_json, 1 connection, ${LATENCY_DURATION} s (latency without queueing)`, payload: "small", connections: 1, duration: LATENCY_DURATION },
-    { id: "large", title: `2 MB b64_json, ${LARGE_CONNECTIONS} connections, ${DURATION} s`, payload: "large", connections: LARGE_CONNECTIONS, duration: DURATION },
-    { id: "large-1", title: `2 MB b64_json, 1 connection, ${LATENCY_DURATION} s (latency without queueing)`, payload: "large", connections: 1, duration: LATENCY_DURATION },
+  const all: Scenario[] = [
+    { id: "small", title: `tiny b64_json (1×1 PNG), ${CONNECTIONS} connections, ${DURATION} s per run`, payload: "small", connections: CONNECTIONS, duration: DURATION },
+    { id: "large", title: `~2 MB b64_json, ${CONNECTIONS} connections, ${LARGE_DURATION} s per run`, payload: "large", connections: CONNECTIONS, duration: LARGE_DURATION },
+    { id: "small-1", title: `tiny b64_json, 1 connection (latency without queueing), ${DURATION} s per run`, payload: "small", connections: 1, duration: DURATION },
+    { id: "large-1", title: `~2 MB b64_json, 1 connection, ${LARGE_DURATION} s per run`, payload: "large", connections: 1, duration: LARGE_DURATION },
   ];
-  const scenarios = all.filter((s) => SCENARIOS.includes(s.id));
-  for (const s of scenarios) {
+  const results: ScenarioResult[] = [];
+  for (const s of all.filter((x) => SCENARIOS.includes(x.id))) {
     const expected = await setPayload(s.payload);
     for (const t of targets) await verify(t, expected);
-    const rows: Measured[] = [];
-    for (const t of targets) {
-      await load(t, s.connections, WARMUP);
-      rows.push(await load(t, s.connections, s.duration));
-      // The run must not have broken the target.
-      await verify(t, expected);
+    const rounds: Map<string, Measured>[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const r = new Map<string, Measured>();
+      for (const t of rotation(targets, round)) {
+        await load(t, s.connections, WARMUP);
+        r.set(t.name, await load(t, s.connections, s.duration));
+      }
+      console.log(`${s.id} round ${round + 1}: ${[...r].map(([n, m]) => `${n} ${fmt(m.reqPerSec, 0)} req/s`).join(", ")}`);
+      rounds.push(r);
     }
-    table(s.title, rows, labels);
+    // The runs must not have broken any target.
+    for (const t of targets) await verify(t, expected);
+    results.push(report(s, rounds, labels));
   }
+  console.log(`load average before / after: ${before}  →  ${loadAverage()}`);
+  return results;
 }
 
-try {
-  await main();
-} catch (error) {
-  console.error(`bench/server failed: ${(error as Error).message}`);
-  process.exitCode = 1;
-} finally {
+async function shutdown(): Promise<void> {
   shuttingDown = true;
   for (const { child } of children) if (child.connected) child.disconnect();
   await new Promise((r) => setTimeout(r, 500));
   killAll();
+}
+
+export async function runServerBench(): Promise<ScenarioResult[]> {
+  try {
+    return await benchServer();
+  } finally {
+    await shutdown();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    await runServerBench();
+  } catch (error) {
+    console.error(`bench/server failed: ${(error as Error).message}`);
+    process.exitCode = 1;
+  }
 }

@@ -7,28 +7,9 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { request } from "undici";
-import { startServer } from "../../src/server/index.js";
+import { loadServer } from "./library.js";
 
-/**
- * BENCH_FETCH=request: an experiment, not the product. Provider calls go through `undici.request`
- * wrapped as a fetch, to show what replacing WHATWG fetch in the core's HTTP layer would save.
- */
-if (process.env.BENCH_FETCH === "request") {
-  globalThis.fetch = async (input, init) => {
-    const url = input instanceof Request ? input.url : String(input);
-    const res = await request(url, {
-      method: (init?.method ?? "GET") as "POST",
-      headers: init?.headers as Record<string, string> | undefined,
-      body: init?.body as string | Uint8Array | undefined,
-      signal: init?.signal ?? undefined,
-    });
-    const body = await res.body.arrayBuffer();
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(", ") : v);
-    return new Response(res.statusCode === 204 ? null : body, { status: res.statusCode, headers });
-  };
-}
+const { startServer } = await loadServer();
 
 const upstreamPort = Number(process.argv[2]);
 if (!Number.isInteger(upstreamPort) || upstreamPort <= 0) throw new Error(`usage: gateway-process.ts <upstream port>, got ${process.argv[2]}`);

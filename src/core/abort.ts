@@ -18,20 +18,31 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal);
 }
 
+/**
+ * Whether listening to `signal` can ever matter. NEVER is shared by every call without a deadline or a
+ * caller signal: a listener per sleep or per attempt on it would pile up (10,000 jobs meant 10,000s of
+ * listeners and most of the CPU), and it can never fire anyway.
+ */
+function canAbort(signal: AbortSignal | undefined): signal is AbortSignal {
+  return signal !== undefined && signal !== NEVER;
+}
+
 /** Sleep that wakes (and throws the abort reason) as soon as `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.reject(abortError(signal));
   if (ms <= 0) return Promise.resolve();
+  // Nothing can wake it early: the timer alone, no closure for a listener.
+  if (!canAbort(signal)) return new Promise((resolve) => setTimeout(resolve, ms));
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      reject(abortError(signal!));
+      reject(abortError(signal));
     };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      signal.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -45,6 +56,8 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, graceMs =
     promise.catch(() => {});
     return Promise.reject(abortError(signal));
   }
+  // A signal that never fires cannot win the race: the promise is the answer, with no wrapper.
+  if (!canAbort(signal)) return promise;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       promise.catch(() => {});

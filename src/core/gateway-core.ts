@@ -11,6 +11,8 @@ import type { GenerationConfigInput, MediaKind, MockConfig } from "./types.js";
 export interface OutputStorage {
   put(object: {
     data: Uint8Array | ReadableStream<Uint8Array>;
+    /** The same bytes as the provider's base64, when that is how they arrived: an inline store uses it as is. */
+    base64?: string | undefined;
     mediaType: string;
     kind: MediaKind;
     requestId: string;

@@ -2,7 +2,7 @@ import { costFromUsage, estimateImageCost, mockedCost, sumCosts, sumUsage } from
 import { GenerationFailedError, ValidationError } from "./errors.js";
 import { type GatewayCore, storeOutput } from "./gateway-core.js";
 import { readImageDimensions, sniffMediaType } from "./media/sniff.js";
-import { toDataUrl } from "./media/tools.js";
+import { decodeBase64, toDataUrl } from "./media/tools.js";
 import { runChain } from "./orchestrator.js";
 import { redact } from "./redact.js";
 import { AdapterImageResultSchema } from "./schemas.js";
@@ -24,6 +24,12 @@ export function splitCount(n: number, perCall: number): number[] {
 }
 
 const EXT_TYPES: Record<string, string> = { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", webp: "image/webp", gif: "image/gif" };
+
+/**
+ * How much of a base64 image is decoded to sniff its type and read its size: 48 KiB of bytes, which
+ * holds the header of any PNG, WebP or GIF and of nearly every JPEG. A multiple of 4, so it decodes whole.
+ */
+const HEAD_BASE64_CHARS = 64 * 1024;
 
 function mediaTypeFromUrl(url: string): string | undefined {
   if (url.startsWith("data:")) return /^data:([^;,]+)/.exec(url)?.[1];
@@ -67,12 +73,22 @@ export async function generateImageWith(
       const images: GeneratedImage[] = [];
       for (const result of results) {
         for (const img of result.images) {
-          if (img.data) {
-            const mediaType = sniffMediaType(img.data) ?? img.mediaType ?? "application/octet-stream";
-            const dims = readImageDimensions(img.data);
-            const url = core.options.storage
-              ? await storeOutput(core.options.storage, { data: img.data, mediaType, kind: "image", requestId, index: images.length })
-              : toDataUrl({ data: img.data, mediaType });
+          const base64 = img.data ? undefined : img.base64;
+          if (img.data || base64 !== undefined) {
+            // Base64 from the provider is decoded at most once (to store the bytes) and never encoded
+            // again: sniffing and sizing read its head only, an inline result reuses the text as is.
+            let data = img.data ?? (base64!.length <= HEAD_BASE64_CHARS ? decodeBase64(base64!) : undefined);
+            const head = data ?? decodeBase64(base64!.slice(0, HEAD_BASE64_CHARS));
+            const mediaType = sniffMediaType(head) ?? img.mediaType ?? "application/octet-stream";
+            let dims = readImageDimensions(head);
+            // A JPEG whose size marker lies past the head (a large EXIF block): read the whole image.
+            if (!dims && !data && mediaType === "image/jpeg") dims = readImageDimensions((data = decodeBase64(base64!)));
+            const storage = core.options.storage;
+            const url = storage
+              ? await storeOutput(storage, { data: data ?? decodeBase64(base64!), base64, mediaType, kind: "image", requestId, index: images.length })
+              : base64 !== undefined
+                ? `data:${mediaType};base64,${base64}`
+                : toDataUrl({ data: data!, mediaType });
             images.push({ url, mediaType, width: dims?.width ?? img.width, height: dims?.height ?? img.height, revisedPrompt: img.revisedPrompt });
           } else {
             images.push({

@@ -1,4 +1,4 @@
-import { redact, redactString } from "./redact.js";
+import { REDACTED, isSecretKey, redact, redactString } from "./redact.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -11,6 +11,13 @@ export interface Logger {
   info: LogFn;
   warn: LogFn;
   error: LogFn;
+  /** Whether a record at `level` would be written; callers check it before building a costly record. */
+  isLevelEnabled?: ((level: Exclude<LogLevel, "silent">) => boolean) | undefined;
+}
+
+/** Whether `logger` writes records at `level`; a logger that cannot say is assumed to. */
+export function logsAt(logger: Logger, level: Exclude<LogLevel, "silent">): boolean {
+  return logger.isLevelEnabled?.(level) ?? true;
 }
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -28,6 +35,38 @@ function defaultLevel(): LogLevel {
 }
 
 /**
+ * Field names seen in records and whether they name a secret. Log records reuse a handful of names, so
+ * the two regular expressions of isSecretKey run once per name instead of once per field per line.
+ * Bounded: a caller logging arbitrary keys falls back to checking each time.
+ */
+const secretNames = new Map<string, boolean>();
+const MAX_REMEMBERED_NAMES = 1024;
+
+function secretName(key: string): boolean {
+  let secret = secretNames.get(key);
+  if (secret === undefined) {
+    secret = isSecretKey(key);
+    if (secretNames.size < MAX_REMEMBERED_NAMES) secretNames.set(key, secret);
+  }
+  return secret;
+}
+
+/**
+ * The redacted copy of a record, field by field: the common flat record (ids, numbers, short strings)
+ * costs a lookup per name and a scrub per string, not a generic deep walk with its bookkeeping per line.
+ * Nested values still go through `redact`, and every string through it too, so the rules stay in one place.
+ */
+function redactRecord(out: Record<string, unknown>, record: Record<string, unknown>): void {
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    if (secretName(key) && value !== undefined && value !== null && value !== "") out[key] = REDACTED;
+    else if (value === null || (typeof value !== "object" && typeof value !== "string")) out[key] = value;
+    else out[key] = redact(value);
+  }
+}
+
+/**
  * Structured logger. Every record is redacted before it reaches the sink, whatever the sink is, so a
  * user-supplied pino logger cannot leak a key we handed it.
  */
@@ -39,7 +78,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     (level: Exclude<LogLevel, "silent">): LogFn =>
     (fields, message) => {
       if (RANK[level] < threshold) return;
-      const safe = redact({ ...bindings, ...fields });
+      const safe: Record<string, unknown> = {};
+      redactRecord(safe, bindings);
+      redactRecord(safe, fields);
       const msg = redactString(message);
       if (typeof sink === "function") {
         sink(JSON.stringify({ level, time: new Date().toISOString(), msg, ...safe }));
@@ -47,7 +88,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         sink[level](safe, msg);
       }
     };
-  return { debug: make("debug"), info: make("info"), warn: make("warn"), error: make("error") };
+  return {
+    debug: make("debug"),
+    info: make("info"),
+    warn: make("warn"),
+    error: make("error"),
+    // A pino sink has its own level: ask it too, so callers skip records it would drop.
+    isLevelEnabled: (level) => RANK[level] >= threshold && (typeof sink === "function" || sink.isLevelEnabled?.(level) !== false),
+  };
 }
 
 export const silentLogger: Logger = {
@@ -55,4 +103,5 @@ export const silentLogger: Logger = {
   info: () => {},
   warn: () => {},
   error: () => {},
+  isLevelEnabled: () => false,
 };

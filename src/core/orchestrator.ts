@@ -5,6 +5,7 @@ import type { ModelCapability } from "./capabilities.js";
 import { createContext, type MockedContext } from "./context.js";
 import { CancelledError, GenerationFailedError, HTTPError, TarashError, ValidationError, stamp } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
+import { logsAt } from "./logger.js";
 import type { ProgressReport, ProviderAdapter } from "./provider.js";
 import { ProgressUpdateSchema, GenerationConfigSchema, type GenerationConfig } from "./schemas.js";
 import type {
@@ -125,7 +126,10 @@ export interface ChainSpec<R, T> {
 }
 
 function withDefaults(core: GatewayCore, config: GenerationConfig): GenerationConfig {
-  const d = core.options.defaults ?? {};
+  const d = core.options.defaults;
+  // No gateway defaults: the parsed config already is the answer. Spreading it into a literal with five
+  // more keys was the costliest own line of starting a call in the profile of 10,000 jobs (~4% of CPU).
+  if (d === undefined) return config;
   return {
     ...config,
     timeoutMs: config.timeoutMs ?? d.timeoutMs,
@@ -198,7 +202,7 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
           deadline,
           requestId,
           attempt: attemptNo,
-          progress: (r) => report(r, call.provider, call.model, attemptNo),
+          progress: spec.options.onProgress ? (r) => report(r, call.provider, call.model, attemptNo) : undefined,
           warnings,
         });
         const pending = spec.attempt({ ctx, adapter, call: { ...call, warnings } }, () => metadata(attemptNo), requestId);
@@ -206,10 +210,12 @@ export async function runChain<R extends NormalizedImageRequest | NormalizedVide
         record(attempts, { index, provider: call.provider, model: call.model, startedAt });
         // The response was built before this attempt was recorded; give it the final metadata.
         (result as { executionMetadata?: ExecutionMetadata }).executionMetadata = metadata(attemptNo);
-        core.logger.info(
-          { requestId, provider: call.provider, model: call.model, ...(call.mocked ? { mock: true } : {}), attempts: attemptNo, ms: Math.round(performance.now() - started) },
-          `${spec.kind} generated${call.mocked ? " (mock)" : ""}`,
-        );
+        if (logsAt(core.logger, "info")) {
+          core.logger.info(
+            { requestId, provider: call.provider, model: call.model, ...(call.mocked ? { mock: true } : {}), attempts: attemptNo, ms: Math.round(performance.now() - started) },
+            `${spec.kind} generated${call.mocked ? " (mock)" : ""}`,
+          );
+        }
         return result;
       } catch (error) {
         const err = stamp(toTarashError(error), { provider: call.provider, model: call.model, requestId });

@@ -179,12 +179,17 @@ export const AdapterImageSchema = z
   .object({
     url: z.string().optional(),
     data: Bytes.optional(),
+    /**
+     * The image as the provider sent it, in canonical base64 (no line breaks). It reaches the caller
+     * without being decoded and encoded again; give it instead of `data` when that is what arrived.
+     */
+    base64: z.string().optional(),
     mediaType: z.string().optional(),
     width: z.number().int().positive().optional(),
     height: z.number().int().positive().optional(),
     revisedPrompt: z.string().optional(),
   })
-  .refine((img) => img.url !== undefined || img.data !== undefined, { message: "an image needs url or data" });
+  .refine((img) => img.url !== undefined || img.data !== undefined || img.base64 !== undefined, { message: "an image needs url, data or base64" });
 
 export const UsageSchema = z
   .object({

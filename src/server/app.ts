@@ -3,7 +3,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { routePath } from "hono/route";
 import { createGateway } from "../core/gateway.js";
-import { type Logger, type LoggerOptions, createLogger } from "../core/logger.js";
+import { type Logger, type LoggerOptions, createLogger, logsAt } from "../core/logger.js";
 import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
 import { createAuthenticator } from "./auth.js";
@@ -178,12 +178,14 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     const seconds = (performance.now() - started) / 1000;
     metrics.requests.inc({ route, method: c.req.method, status: String(status) });
     metrics.requestDuration.observe({ route, method: c.req.method }, seconds);
+    // The record is built only when its level is on: at `warn` a successful request costs no log work.
+    const level = status >= 500 ? "warn" : "info";
+    if (!logsAt(logger, level)) return;
     const principal = c.get("principal") as AppEnv["Variables"]["principal"] | undefined;
     const fields = { requestId, method: c.req.method, route, path: c.req.path, status, ms: Math.round(seconds * 1000), tenant: principal?.tenant, generationId };
     // A mocked generation is marked in its log line as in its response (x-tarash-mock).
     if (c.res.headers.get("x-tarash-mock") === "true") Object.assign(fields, { mock: true });
-    if (status >= 500) logger.warn(fields, "request failed");
-    else logger.info(fields, "request");
+    logger[level](fields, level === "warn" ? "request failed" : "request");
   });
 
   const limit = bodyLimit({

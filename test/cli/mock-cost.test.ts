@@ -24,7 +24,7 @@ function tarash(args: string[], cwd: string): Promise<{ code: number | null; std
   });
 }
 
-describe("tarash image --mock --model dall-e-3", { timeout: 90_000 }, () => {
+describe("tarash image --mock --model grok-imagine-image", { timeout: 90_000 }, () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "tarash-mock-cost-"));
@@ -32,9 +32,9 @@ describe("tarash image --mock --model dall-e-3", { timeout: 90_000 }, () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it("prints a zero cost marked mock, with the real model's estimate apart", async () => {
-    const run = await tarash(["image", "a lighthouse", "--mock", "--model", "dall-e-3", "--size", "1024x1024", "--out", "x.png"], dir);
+    const run = await tarash(["image", "a lighthouse", "--mock", "--model", "grok-imagine-image", "--size", "1024x1024", "--out", "x.png"], dir);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stderr, /openai\/dall-e-3 \(mock\)/);
-    assert.match(run.stderr, /^cost: \$0\.0000 \(mock: nothing billed; openai\/dall-e-3 would cost about \$0\.0400\)$/m);
+    assert.match(run.stderr, /xai\/grok-imagine-image \(mock\)/);
+    assert.match(run.stderr, /^cost: \$0\.0000 \(mock: nothing billed; xai\/grok-imagine-image would cost about \$0\.0200\)$/m);
   });
 });

@@ -9,17 +9,17 @@ import { createGateway } from "../../src/index.js";
 const gw = createGateway({ logLevel: "silent" });
 
 describe("the cost of a mocked call", () => {
-  it("is 0 for a mocked dall-e-3, with the real estimate apart", async () => {
-    const res = await gw.generateImage({ model: "dall-e-3", mock: { enabled: true, latencyMs: 0 } }, { prompt: "x", size: "1024x1024" });
+  it("is 0 for a mocked grok-imagine-image, with the real estimate apart", async () => {
+    const res = await gw.generateImage({ model: "grok-imagine-image", mock: { enabled: true, latencyMs: 0 } }, { prompt: "x", size: "1024x1024" });
     assert.equal(res.isMock, true);
-    assert.equal(res.provider, "openai", "provider and model stay the mocked model's (its catalog validated the request)");
-    assert.deepEqual(res.cost, { amountUsd: 0, basis: "mock", estimated: true, estimatedRealUsd: 0.04 });
+    assert.equal(res.provider, "xai", "provider and model stay the mocked model's (its catalog validated the request)");
+    assert.deepEqual(res.cost, { amountUsd: 0, basis: "mock", estimated: true, estimatedRealUsd: 0.02 });
   });
 
   it("is 0 for a mocked video model, the real estimate counting its seconds", async () => {
-    const res = await gw.generateVideo({ model: "sora-2", mock: { enabled: true, latencyMs: 10 } }, { prompt: "x", durationSeconds: 4 });
+    const res = await gw.generateVideo({ model: "veo-3.1-fast-generate-001", mock: { enabled: true, latencyMs: 10 } }, { prompt: "x", durationSeconds: 4 });
     assert.equal(res.isMock, true);
-    assert.deepEqual(res.cost, { amountUsd: 0, basis: "mock", estimated: true, estimatedRealUsd: 0.4 });
+    assert.deepEqual(res.cost, { amountUsd: 0, basis: "mock", estimated: true, estimatedRealUsd: 0.6 });
   });
 
   it("is 0 for the mock's own models", async () => {
@@ -29,6 +29,6 @@ describe("the cost of a mocked call", () => {
   });
 
   it("is unchanged for a real call", () => {
-    assert.deepEqual(gw.estimateCost({ model: "dall-e-3" }, { prompt: "x", size: "1024x1024" }), { amountUsd: 0.04, basis: "per_image", estimated: true });
+    assert.deepEqual(gw.estimateCost({ model: "grok-imagine-image" }, { prompt: "x", size: "1024x1024" }), { amountUsd: 0.02, basis: "per_image", estimated: true });
   });
 });

@@ -19,7 +19,7 @@ describe("a mocked real model through the gateway", () => {
   after(() => gw.stop());
 
   it("marks the response, its headers, its log line and the metrics", async () => {
-    const res = await gw.json("/v1/images/generations", { body: { model: "dall-e-3", prompt: "x", size: "1024x1024", response_format: "url" } });
+    const res = await gw.json("/v1/images/generations", { body: { model: "grok-imagine-image", prompt: "x", size: "1024x1024", response_format: "url" } });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("x-tarash-mock"), "true");
     assert.equal(res.headers.get("x-tarash-cost-usd"), "0", "nothing was billed");
@@ -27,7 +27,7 @@ describe("a mocked real model through the gateway", () => {
     const line = logs.find((l) => l.requestId === requestId && l.msg === "request");
     assert.equal(line?.mock, true, `request log: ${JSON.stringify(line)}`);
 
-    const legacy = await gw.json("/image/generate", { body: { prompt: "x", settings: { image: { model: "dall-e-3", width: 1024, height: 1024 } }, customer_id: 1 } });
+    const legacy = await gw.json("/image/generate", { body: { prompt: "x", settings: { image: { model: "grok-imagine-image", width: 1024, height: 1024 } }, customer_id: 1 } });
     assert.equal(legacy.status, 200);
     assert.equal(legacy.headers.get("x-tarash-mock"), "true");
     assert.equal((legacy.body.data as { settings: { cost_usd: number } }).settings.cost_usd, 0);
@@ -37,7 +37,7 @@ describe("a mocked real model through the gateway", () => {
   });
 
   it("marks a job's result: isMock, cost 0 with the real estimate apart, and the header", async () => {
-    const created = await gw.json("/v1/jobs", { body: { kind: "image", model: "dall-e-3", request: { prompt: "x", size: "1024x1024" } } });
+    const created = await gw.json("/v1/jobs", { body: { kind: "image", model: "grok-imagine-image", request: { prompt: "x", size: "1024x1024" } } });
     assert.equal(created.status, 202);
     let job = created;
     for (let i = 0; i < 200 && job.body.status !== "completed"; i++) {
@@ -46,12 +46,12 @@ describe("a mocked real model through the gateway", () => {
     }
     const result = job.body.result as { isMock: boolean; provider: string; cost: unknown };
     assert.equal(result.isMock, true);
-    assert.deepEqual(result.cost, { amountUsd: 0, basis: "mock", estimated: true, estimatedRealUsd: 0.04 });
+    assert.deepEqual(result.cost, { amountUsd: 0, basis: "mock", estimated: true, estimatedRealUsd: 0.02 });
     assert.equal(job.headers.get("x-tarash-mock"), "true");
   });
 
   it("marks an OpenAI video object whose job was mocked", async () => {
-    const created = await gw.json("/v1/videos", { body: { model: "sora-2", prompt: "waves", seconds: "4", size: "1280x720" } });
+    const created = await gw.json("/v1/videos", { body: { model: "veo-3.1-fast-generate-001", prompt: "waves", seconds: "4", size: "1280x720" } });
     assert.equal(created.status, 200, JSON.stringify(created.body));
     let video = created;
     for (let i = 0; i < 400 && video.body.status !== "completed"; i++) {

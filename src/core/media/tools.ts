@@ -32,8 +32,19 @@ export function parseDataUrl(url: string, field: string): MediaBytes {
     throw new ValidationError(`${field}: malformed data: URL`, { issues: [{ field, message: "malformed data: URL" }] });
   }
   const payload = m[4] ?? "";
-  const data = m[3] ? new Uint8Array(Buffer.from(payload, "base64")) : new TextEncoder().encode(decodeURIComponent(payload));
+  const data = m[3] ? decodeBase64(payload) : new TextEncoder().encode(decodeURIComponent(payload));
   return { data, mediaType: sniffMediaType(data) ?? (m[1] || "application/octet-stream") };
+}
+
+/**
+ * Base64 to bytes in one pass. A large Buffer owns its memory and is handed out as a plain Uint8Array
+ * view of it (no second copy); a small one lives in Node's shared pool, so it is copied out, since
+ * callers may pass `.buffer` on.
+ */
+export function decodeBase64(base64: string): Uint8Array {
+  const buf = Buffer.from(base64, "base64");
+  if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) return new Uint8Array(buf.buffer, 0, buf.byteLength);
+  return new Uint8Array(buf);
 }
 
 export function toDataUrl(bytes: MediaBytes): string {

@@ -69,7 +69,8 @@ export function readImagesResponse(
   const dims = body.size ? parseSize(body.size) : undefined;
   const images = (body.data ?? []).flatMap((item): AdapterImageResult["images"] => {
     const common = { mediaType, width: dims?.width, height: dims?.height, revisedPrompt: item.revised_prompt };
-    if (item.b64_json) return [{ ...common, data: new Uint8Array(Buffer.from(item.b64_json, "base64")) }];
+    // Passed on as base64: the core decodes it only if it stores the bytes, and never encodes it again.
+    if (item.b64_json) return [{ ...common, base64: item.b64_json }];
     if (item.url) return [{ ...common, url: item.url }];
     return [];
   });

@@ -35,6 +35,7 @@ export function outputStorage(storage: Storage): OutputStorage {
       const current = scope.getStore();
       if (!current) throw new Error("generated media outside a request scope has no tenant");
       if (current.inline) {
+        if (object.base64 !== undefined) return { url: `data:${object.mediaType};base64,${object.base64}` };
         const data = object.data instanceof Uint8Array ? object.data : await readAll(object.data);
         return { url: toDataUrl({ data, mediaType: object.mediaType }) };
       }
