@@ -94,13 +94,24 @@ class AttemptContext implements MockedContext {
   readonly mock: MockConfig | undefined;
   readonly remoteSchemas: MockedContext["remoteSchemas"];
   readonly progress: (report: ProgressReport) => Promise<void>;
-  #media: MediaTools | undefined;
-  readonly #core: GatewayCore;
+  /** Built on first use; an own enumerable accessor, so a copy (`{ ...ctx, capability }`) still has it. */
+  declare readonly media: MediaTools;
 
   constructor(input: ContextInput) {
     const { core, config, provider, model, signal } = input;
     const def = core.registry.getProvider(provider);
-    this.#core = core;
+    let media: MediaTools | undefined;
+    Object.defineProperty(this, "media", {
+      enumerable: true,
+      get: () =>
+        (media ??= createMediaTools({
+          policy: core.network,
+          maxBytes: core.options.network?.maxDownloadBytes,
+          timeoutMs: core.options.network?.downloadTimeoutMs,
+          signal,
+          fetch: core.fetch,
+        })),
+    });
     this.provider = provider;
     this.model = model;
     this.capability = input.capability;
@@ -166,18 +177,6 @@ class AttemptContext implements MockedContext {
   readonly poll: MockedContext["poll"];
   readonly warn: (message: string) => void;
   readonly requireApiKey: () => string;
-
-  get media(): MediaTools {
-    const core = this.#core;
-    this.#media ??= createMediaTools({
-      policy: core.network,
-      maxBytes: core.options.network?.maxDownloadBytes,
-      timeoutMs: core.options.network?.downloadTimeoutMs,
-      signal: this.signal,
-      fetch: core.fetch,
-    });
-    return this.#media;
-  }
 }
 
 /**
