@@ -84,7 +84,7 @@ describe("the gateway's /mcp endpoint (streamable HTTP, official SDK client)", (
     assert.ok(image);
     const meta = await sharp(Buffer.from(image.data, "base64")).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ["png", 1024, 1536]);
-    const url = /image 1: (\S+)/.exec(textOf(r))?.[1];
+    const url = /image 1: (\S+)/.exec(textOf(r))?.[1] ?? "";
     assert.ok(url?.startsWith(`${gw.url}/`), `a gateway file URL: ${url}`);
     const file = await fetch(url);
     assert.equal(file.status, 200);
