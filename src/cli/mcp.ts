@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createGateway } from "../core/gateway.js";
 import { createMcpServer } from "../mcp/server.js";
-import { EXIT } from "./exit-codes.js";
+import { EXIT, UsageError } from "./exit-codes.js";
 import { parseCommand, withUsage } from "./flags.js";
 
 export const MCP_HELP = `tarash mcp — serve the Model Context Protocol over stdio (for agents: Claude Desktop, IDEs, ...)
@@ -23,7 +23,7 @@ Client config (Claude Desktop):  { "mcpServers": { "tarash": { "command": "npx",
 
 /** Runs until the client closes stdin (or SIGINT/SIGTERM); returns the exit code. */
 export async function mcpCommand(argv: string[], version: string): Promise<number> {
-  const { values } = withUsage(() =>
+  const { values, positionals } = withUsage(() =>
     parseArgs(
       parseCommand(argv, {
         mock: { type: "boolean" },
@@ -32,6 +32,7 @@ export async function mcpCommand(argv: string[], version: string): Promise<numbe
       }),
     ),
   );
+  if (positionals.length > 0) throw new UsageError(`tarash mcp takes no arguments (got ${JSON.stringify(positionals[0])})`);
   if (values.help) {
     process.stdout.write(MCP_HELP);
     return EXIT.ok;

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -166,5 +167,34 @@ describe("tarash mcp --mock (stdio, official SDK client)", () => {
     const video = jsonOf(await call(client, "estimate_cost", { kind: "video", model: "sora-2", request: { durationSeconds: 8 } }));
     const four = jsonOf(await call(client, "estimate_cost", { kind: "video", model: "sora-2", request: { durationSeconds: 4 } }));
     assert.ok((video.cost as { amountUsd: number }).amountUsd > (four.cost as { amountUsd: number }).amountUsd, "longer video costs more");
+  });
+});
+
+describe("tarash mcp lifecycle", () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ["--import", TSX, DEV, "mcp", ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d));
+      child.stderr.on("data", (d: Buffer) => (stderr += d));
+      const killer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      child.on("close", (code) => {
+        clearTimeout(killer);
+        resolve({ code, stdout, stderr });
+      });
+      child.stdin.end();
+    });
+
+  it("exits 0 when the client closes stdin, having written nothing to stdout", async () => {
+    const r = await run(["--mock"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+  });
+
+  it("refuses arguments it does not take, as a usage error", async () => {
+    const r = await run(["--mock", "extra"]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /tarash mcp takes no arguments/);
   });
 });
