@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createGateway } from "../core/gateway.js";
+import { redactString } from "../core/redact.js";
 import { createMcpServer } from "../mcp/server.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseCommand, withUsage } from "./flags.js";
@@ -44,7 +45,9 @@ export async function mcpCommand(argv: string[], version: string): Promise<numbe
   const server = createMcpServer({
     gateway,
     version,
-    onInternalError: (error, tool) => process.stderr.write(`tarash mcp: ${tool} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`),
+    // A bug's stack is for the operator (stderr), with any registered secret masked.
+    onInternalError: (error, tool) =>
+      process.stderr.write(`tarash mcp: ${tool} failed: ${redactString(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`),
   });
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
