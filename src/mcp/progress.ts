@@ -21,6 +21,12 @@ export interface Watched {
 
 const SETTLED = new Set(["completed", "failed", "cancelled"]);
 
+/**
+ * The SDK client handles a notification a microtask after it reads it but a response at once, so a final
+ * notification read in the same chunk as the result is dropped; this gap keeps them in separate reads.
+ */
+const FINAL_NOTIFICATION_GAP_MS = 50;
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -57,6 +63,7 @@ export async function watchJob(gateway: Gateway, jobId: string, config: Generati
       });
     }
     if (SETTLED.has(status.status)) {
+      await sleep(FINAL_NOTIFICATION_GAP_MS, options.signal);
       return {
         status: status.status,
         progressPercent: status.progressPercent,
