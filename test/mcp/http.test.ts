@@ -123,18 +123,36 @@ describe("the gateway's /mcp endpoint (streamable HTTP, official SDK client)", (
     assert.ok(progress.length >= 1);
   });
 
-  it("cancel_job cancels the tenant's own job", async () => {
-    const { jobId } = jsonOf(await call(a, "generate_video", { prompt: "waves" }), "first") as { jobId: string };
-    const c = await call(a, "cancel_job", { jobId });
-    assert.equal(c.isError, undefined, textOf(c));
-    assert.equal(jsonOf(await call(a, "get_job", { jobId }), "first").status, "cancelled");
-  });
 
   it("list_models and estimate_cost answer", async () => {
     const models = jsonOf(await call(a, "list_models", { kind: "video" }));
     assert.ok((models.count as number) > 0);
     assert.ok((models.models as { kind: string }[]).every((m) => m.kind === "video"));
-    const cost = jsonOf(await call(a, "estimate_cost", { kind: "image", model: "dall-e-3", request: { size: "1024x1024" } }));
+    const cost = jsonOf(await call(a, "estimate_cost", { kind: "image", model: "gpt-image-1", request: { size: "1024x1024" } }));
     assert.ok((cost.cost as { amountUsd: number }).amountUsd > 0);
+  });
+});
+
+describe("cancel_job over /mcp", () => {
+  let gw: TestServer;
+  let client: Client;
+
+  before(async () => {
+    // Slow mock jobs, so the job is still running when it is cancelled however loaded the machine is.
+    gw = await startTestServer({ auth: { apiKeys: [{ sha256: hashApiKey(KEY_A), tenant: "tenant-a" }] }, mock: { enabled: true, latencyMs: 20_000 } });
+    client = await connect(gw, KEY_A);
+  });
+
+  after(async () => {
+    await client.close();
+    await gw.stop();
+  });
+
+  it("cancels the tenant's own running job", async () => {
+    const { jobId } = jsonOf(await call(client, "generate_video", { prompt: "waves" }), "first") as { jobId: string };
+    assert.notEqual(jsonOf(await call(client, "get_job", { jobId }), "first").status, "completed");
+    const c = await call(client, "cancel_job", { jobId });
+    assert.equal(c.isError, undefined, textOf(c));
+    assert.equal(jsonOf(await call(client, "get_job", { jobId }), "first").status, "cancelled");
   });
 });

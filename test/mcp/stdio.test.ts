@@ -131,7 +131,7 @@ describe("tarash mcp --mock (stdio, official SDK client)", () => {
   });
 
   it("cancel_job cancels a running job, and get_job then says so", async () => {
-    const r = await call(client, "generate_video", { prompt: "slow waves", model: "sora-2" });
+    const r = await call(client, "generate_video", { prompt: "slow waves" });
     const { jobId } = jsonOf(r, "first") as { jobId: string };
     const cancelled = await call(client, "cancel_job", { jobId });
     assert.equal(cancelled.isError, undefined, textOf(cancelled));
@@ -157,14 +157,17 @@ describe("tarash mcp --mock (stdio, official SDK client)", () => {
   });
 
   it("estimate_cost prices a request from the catalog", async () => {
-    const r = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "dall-e-3", request: { size: "1024x1024", quality: "standard" } }));
-    assert.equal(r.model, "dall-e-3");
+    const r = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "gpt-image-1", request: { size: "1024x1024", quality: "high" } }));
+    assert.equal(r.model, "gpt-image-1");
     const cost = r.cost as { amountUsd: number; estimated: boolean };
     assert.equal(cost.estimated, true);
     assert.ok(cost.amountUsd > 0);
-    const video = jsonOf(await call(client, "estimate_cost", { kind: "video", model: "sora-2", request: { durationSeconds: 8 } }));
-    const four = jsonOf(await call(client, "estimate_cost", { kind: "video", model: "sora-2", request: { durationSeconds: 4 } }));
-    assert.ok((video.cost as { amountUsd: number }).amountUsd > (four.cost as { amountUsd: number }).amountUsd, "longer video costs more");
+    const low = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "gpt-image-1", request: { size: "1024x1024", quality: "low" } }));
+    assert.ok((low.cost as { amountUsd: number }).amountUsd < cost.amountUsd, "low quality costs less");
+    const model = "google/veo-3.1-fast-generate-001";
+    const eight = jsonOf(await call(client, "estimate_cost", { kind: "video", model, request: { durationSeconds: 8 } }));
+    const four = jsonOf(await call(client, "estimate_cost", { kind: "video", model, request: { durationSeconds: 4 } }));
+    assert.ok((eight.cost as { amountUsd: number }).amountUsd > (four.cost as { amountUsd: number }).amountUsd, "a longer video costs more");
   });
 });
 
