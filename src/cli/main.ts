@@ -20,6 +20,7 @@ Commands
                      --refresh: compare with the providers' own lists
   serve              run the gateway service (HTTP)  (tarash serve --help)
   worker             run jobs from a Redis queue     (tarash worker --help)
+  mcp                serve MCP tools to agents (stdio) (tarash mcp --help)
 
   --version          print the version
 
@@ -44,6 +45,8 @@ const COMMANDS: Record<string, Command> = {
   // The server loads only when asked for, so `tarash image` starts fast.
   serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },
   worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },
+  // Loaded when asked for: the MCP SDK is not needed by the other commands.
+  mcp: { help: "", ownsSignals: true, run: async (argv) => (await import("./mcp.js")).mcpCommand(argv, version()) },
 };
 
 /** src/cli and dist/cli both sit two levels below the package root. */

@@ -23,6 +23,7 @@ import { Router, checkRouteTargets } from "./routing.js";
 import { imageRoutes } from "./routes/images.js";
 import { jobRoutes } from "./routes/jobs.js";
 import { legacyRoutes } from "./routes/legacy.js";
+import { mcpRoutes } from "./routes/mcp.js";
 import { metaRoutes } from "./routes/meta.js";
 import { playgroundRoutes } from "./playground/index.js";
 import { videoRoutes } from "./routes/videos.js";
@@ -201,7 +202,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
         }),
       ),
   });
-  for (const prefix of ["/v1/*", "/image/*"]) {
+  for (const prefix of ["/v1/*", "/image/*", "/mcp"]) {
     app.use(prefix, async (c, next) => {
       c.set("principal", await state.auth.authenticate(c.req.raw.headers));
       const verdict = state.limiter.take(c.get("principal").tenant);
@@ -221,6 +222,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   videoRoutes(app, state);
   jobRoutes(app, state);
   metaRoutes(app, state);
+  mcpRoutes(app, state);
   playgroundRoutes(app);
 
   app.notFound((c) => renderError(c, new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, { code: "unknown_route" })));

@@ -172,6 +172,17 @@ export const OPERATIONS: readonly Operation[] = [
     ],
     public: true,
   },
+  {
+    method: "post",
+    path: "/mcp",
+    summary: "Model Context Protocol over streamable HTTP (stateless): JSON-RPC messages for the MCP tools (generate_image, generate_video, ...).",
+    tag: "Agents",
+    body: { schema: z.record(z.string(), z.unknown()), type: "application/json" },
+    ok: { status: 200, type: "text/event-stream", description: "The JSON-RPC response (and progress notifications) as an SSE stream, or application/json." },
+    errors: [401, 413, 429],
+  },
+  { method: "get", path: "/mcp", summary: "Stateless MCP: no standalone stream; answers 405 with Allow: POST.", tag: "Agents", ok: { status: 405, description: "Method not allowed." }, errors: [401] },
+  { method: "delete", path: "/mcp", summary: "Stateless MCP: no session to end; answers 405 with Allow: POST.", tag: "Agents", ok: { status: 405, description: "Method not allowed." }, errors: [401] },
   { method: "get", path: "/openapi.json", summary: "This document.", tag: "Operations", ok: { status: 200 }, public: true },
   { method: "get", path: "/docs", summary: "API reference page.", tag: "Operations", ok: { status: 200, type: "text/html" }, public: true },
 ];
