@@ -8,9 +8,10 @@ import { PNG_SIGNATURE, type TestServer, startTestServer } from "./helpers.js";
 const errorOf = (body: Record<string, unknown>) => body.error as { message: string; param?: string | null; field?: string | null; code?: string | null };
 const nestedObject = (levels: number, leaf = "1") => '{"a":'.repeat(levels) + leaf + "}".repeat(levels);
 /** A fallback chain `levels` deep, written as JSON text (the raw shape a hostile client sends). */
+/** A client fallback chain of a real model (a client may not name the mock on a gateway that does not enable it). */
 function fallbackChain(levels: number): string {
-  let chain = '{"model":"mock/mock-image"}';
-  for (let i = 0; i < levels; i++) chain = `{"model":"mock/mock-image","fallbacks":[${chain}]}`;
+  let chain = '{"model":"openai/gpt-image-1"}';
+  for (let i = 0; i < levels; i++) chain = `{"model":"openai/gpt-image-1","fallbacks":[${chain}]}`;
   return chain;
 }
 
@@ -24,7 +25,7 @@ describe("structure limits: too deep or too long is a 400 before any work", () =
   const files = async () => (await readdir(gw.dir, { recursive: true })).filter((p) => /\.\w+$/.test(p));
 
   it("a fallback chain nested 565 levels deep on /v1/jobs: 400 naming limits.maxJsonDepth, no job", async () => {
-    const res = await gw.json("/v1/jobs", { body: `{"kind":"image","config":${fallbackChain(565)},"request":{"prompt":"x","size":"32x32"}}` });
+    const res = await gw.json("/v1/jobs", { body: `{"kind":"image","config":${fallbackChain(565)},"request":{"prompt":"x","size":"1024x1024"}}` });
     assert.equal(res.status, 400, JSON.stringify(res.body));
     assert.match(errorOf(res.body).message, /limits\.maxJsonDepth/);
     assert.match(errorOf(res.body).message, /32 levels/);
@@ -56,19 +57,19 @@ describe("structure limits: too deep or too long is a 400 before any work", () =
   });
 
   it("a fallback chain deeper than limits.maxFallbackDepth (3) or longer than limits.maxFallbackTargets (10): 400 naming the limit", async () => {
-    const deep = await gw.json("/v1/jobs", { body: `{"kind":"image","config":${fallbackChain(4)},"request":{"prompt":"x","size":"32x32"}}` });
+    const deep = await gw.json("/v1/jobs", { body: `{"kind":"image","config":${fallbackChain(4)},"request":{"prompt":"x","size":"1024x1024"}}` });
     assert.equal(deep.status, 400, JSON.stringify(deep.body));
     assert.match(errorOf(deep.body).message, /limits\.maxFallbackDepth/);
     assert.equal(errorOf(deep.body).param, "config.fallbacks.0.fallbacks.0.fallbacks.0.fallbacks.0");
 
-    const wide = { model: "mock/mock-image", fallbacks: Array.from({ length: 5 }, () => ({ model: "mock/mock-image", fallbacks: [{ model: "mock/mock-image" }] })) };
-    const long = await gw.json("/v1/jobs", { body: { kind: "image", config: wide, request: { prompt: "x", size: "32x32" } } });
+    const wide = { model: "openai/gpt-image-1", fallbacks: Array.from({ length: 5 }, () => ({ model: "openai/gpt-image-1", fallbacks: [{ model: "openai/gpt-image-1" }] })) };
+    const long = await gw.json("/v1/jobs", { body: { kind: "image", config: wide, request: { prompt: "x", size: "1024x1024" } } });
     assert.equal(long.status, 400, JSON.stringify(long.body));
     assert.match(errorOf(long.body).message, /limits\.maxFallbackTargets/);
     assert.equal(errorOf(long.body).param, "config.fallbacks");
     assert.deepEqual((await gw.json("/v1/jobs")).body.data, []);
 
-    const ok = await gw.json("/v1/jobs", { body: `{"kind":"image","config":${fallbackChain(3)},"request":{"prompt":"x","size":"32x32"}}` });
+    const ok = await gw.json("/v1/jobs", { body: `{"kind":"image","config":${fallbackChain(3)},"request":{"prompt":"x","size":"1024x1024"}}` });
     assert.equal(ok.status, 202, "a chain within the limits is accepted");
   });
 
