@@ -15,6 +15,35 @@ const KEY = "tk_outage_0123456789abcdef";
 const auth = { authorization: `Bearer ${KEY}` };
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
 
+/**
+ * Read an SSE response until `marker` has arrived (bounded), and hand back a Response that yields everything,
+ * from the first byte, so the caller parses the whole stream as usual.
+ */
+async function subscribedBefore(response: Response, marker: string): Promise<Response> {
+  const reader = response.body!.getReader();
+  const decoder = new TextDecoder();
+  const head: Uint8Array[] = [];
+  let text = "";
+  const deadline = Date.now() + 10_000;
+  while (!text.includes(marker) && Date.now() < deadline) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    head.push(value);
+    text += decoder.decode(value, { stream: true });
+  }
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      for (const chunk of head) controller.enqueue(chunk);
+    },
+    async pull(controller) {
+      const { value, done } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+  return new Response(body, { headers: response.headers });
+}
+
 /** A provider whose generations finish when the test says so (so a job can finish while Redis is down). */
 function gatedProvider() {
   const waiting: (() => void)[] = [];
@@ -136,8 +165,8 @@ describe("redis outage while the gateway runs with queue.type redis", { timeout:
     await until("the job to run on the worker", async () => ((await api.json(`/v1/jobs/${id}`, { headers: auth })).body.status === "running" ? true : undefined));
     await until("the provider call", async () => (provider.started === 1 ? true : undefined));
     // A client following the job across the outage.
-    const stream = fetch(`${api.url}/v1/jobs/${id}/events`, { headers: auth }).then(readSse);
-    await new Promise((r) => setTimeout(r, 200));
+    // Subscribed for real before the outage: its first event has arrived (on a loaded machine a fixed pause was not enough).
+    const stream = readSse(await subscribedBefore(await fetch(`${api.url}/v1/jobs/${id}/events`, { headers: auth }), "event: started"));
 
     await stopRedis();
     const outageStarted = Date.now();
