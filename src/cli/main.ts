@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createGateway } from "../core/gateway.js";
 import { TarashError, ValidationError } from "../core/errors.js";
+import { DB_HELP, dbCommand } from "./db.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { IMAGE_HELP, imageCommand } from "./image.js";
 import { MODELS_HELP, modelsCommand } from "./models.js";
@@ -18,6 +19,7 @@ Commands
   models             list models and prices          (tarash models --help)
   serve              run the gateway service (HTTP)  (tarash serve --help)
   worker             run jobs from a Redis queue     (tarash worker --help)
+  db migrate         apply the gateway database's migrations (tarash db --help)
 
   --version          print the version
 
@@ -39,6 +41,7 @@ const COMMANDS: Record<string, Command> = {
   // The server loads only when asked for, so `tarash image` starts fast.
   serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },
   worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },
+  db: { help: DB_HELP, run: (argv, r) => dbCommand(argv, r) },
 };
 
 /** src/cli and dist/cli both sit two levels below the package root. */

@@ -8,6 +8,7 @@ import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
 import { createAuthenticator } from "./auth.js";
 import type { ServerConfig } from "./config.js";
+import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
 import { generationJobHandler } from "./jobs/handler.js";
@@ -44,6 +45,11 @@ export interface CreateAppOptions {
   /** Origin for file URLs before the server listens (startServer sets it). */
   baseUrl?: string | undefined;
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Use this database instead of opening `config.database` (tests, embedding). The app does not close
+   * it, and startServer does not open it at start-up (it opens on first use).
+   */
+  database?: DatabaseHandle | undefined;
 }
 
 export interface GatewayApp {
@@ -76,6 +82,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   registerSecret(signingSecret);
   registerSecret(config.webhooks.secret);
   for (const p of Object.values(config.providers)) registerSecret(p.apiKey);
+  registerSecret(config.database.url);
+  registerSecret(databasePassword(config.database.url));
   const signer = new UrlSigner(signingSecret);
   if (!signingSecret && config.storage.type === "local") logger.info({}, "no storage.signingSecret: file URLs are signed with a per-process key and stop working after a restart");
 
@@ -107,8 +115,13 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       : new MemoryJobQueue({ ...config.queue, logger }));
   queue.process(generationJobHandler(generator));
 
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ?? new DatabaseHandle({ url: config.database.url, dir: config.database.dir, maxConnections: config.database.maxConnections });
+
   const state: AppState = {
     config,
+    database,
     gateway,
     generator,
     storage,
@@ -207,7 +220,16 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   app.notFound((c) => renderError(c, new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, { code: "unknown_route" })));
   app.onError((error, c) => {
     const mapped =
-      error instanceof QueueFullError
+      error instanceof DatabaseUnavailableError
+        ? {
+            api: new ApiError(503, "the gateway's database is unavailable; retry shortly", {
+              type: "api_error",
+              code: "database_unavailable",
+              headers: { "Retry-After": String(error.retryAfterSeconds) },
+            }),
+            internal: false,
+          }
+        : error instanceof QueueFullError
         ? { api: new ApiError(429, error.message, { code: "queue_full", headers: { "Retry-After": "5" } }), internal: false }
         : error instanceof QueueClosedError
           ? { api: new ApiError(503, error.message, { type: "api_error", code: "shutting_down" }), internal: false }
@@ -227,6 +249,17 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       state.draining = true;
       await queue.close(reason, { timeoutMs });
       state.shutdown.abort();
+      if (ownsDatabase) await database.close();
     },
   };
+}
+
+/** The password inside a postgres:// URL, so it is redacted on its own too (driver errors quote parts). */
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -252,6 +252,20 @@ export const ServerConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The gateway's own state (usage ledger). Without `url`: embedded PGlite in `dir`; with a
+     * postgres:// URL (may be "env:NAME"): that PostgreSQL server. See docs/server.md.
+     */
+    database: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+        /** Folder of the embedded database, or "memory://" for one that lives and dies with the process. */
+        dir: z.string().min(1).default("./.tarash/db"),
+        /** Connections to a PostgreSQL server at most. */
+        maxConnections: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .prefault({}),
     /** SSRF policy for input URLs the gateway fetches on behalf of callers. */
     network: z
       .object({ allowPrivateNetwork: z.boolean().default(false), allowedHosts: z.array(z.string()).default([]) })
