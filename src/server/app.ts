@@ -11,6 +11,7 @@ import type { ServerConfig } from "./config.js";
 import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
+import { UsageLedger } from "./usage/ledger.js";
 import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
@@ -26,6 +27,7 @@ import { legacyRoutes } from "./routes/legacy.js";
 import { metaRoutes } from "./routes/meta.js";
 import { playgroundRoutes } from "./playground/index.js";
 import { videoRoutes } from "./routes/videos.js";
+import { usageRoutes } from "./routes/usage.js";
 import { type AppContext, type AppEnv, type AppState, jobView } from "./state.js";
 import { LocalStorage } from "./storage/local.js";
 import { outputStorage } from "./storage/output.js";
@@ -50,6 +52,8 @@ export interface CreateAppOptions {
    * it, and startServer does not open it at start-up (it opens on first use).
    */
   database?: DatabaseHandle | undefined;
+  /** Record every generation attempt in the usage ledger (default true). */
+  recordUsage?: boolean | undefined;
 }
 
 export interface GatewayApp {
@@ -107,7 +111,11 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   for (const p of options.providers ?? []) gateway.registerProvider(p);
   checkRouteTargets(config, gateway);
   metrics.useLabelPolicy(catalogLabels(config, gateway));
-  const generator = new Generator(gateway, storage, metrics, network, logger);
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ?? new DatabaseHandle({ url: config.database.url, dir: config.database.dir, maxConnections: config.database.maxConnections });
+  const usage = options.recordUsage === false ? undefined : new UsageLedger(database, metrics, logger);
+  const generator = new Generator(gateway, storage, metrics, network, logger, usage);
   const queue =
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"
@@ -115,13 +123,10 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       : new MemoryJobQueue({ ...config.queue, logger }));
   queue.process(generationJobHandler(generator));
 
-  const ownsDatabase = options.database === undefined;
-  const database =
-    options.database ?? new DatabaseHandle({ url: config.database.url, dir: config.database.dir, maxConnections: config.database.maxConnections });
-
   const state: AppState = {
     config,
     database,
+    usage,
     gateway,
     generator,
     storage,
@@ -214,6 +219,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   imageRoutes(app, state);
   videoRoutes(app, state);
   jobRoutes(app, state);
+  usageRoutes(app, state);
   metaRoutes(app, state);
   playgroundRoutes(app);
 
@@ -249,6 +255,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       state.draining = true;
       await queue.close(reason, { timeoutMs });
       state.shutdown.abort();
+      await usage?.close(timeoutMs);
       if (ownsDatabase) await database.close();
     },
   };

@@ -15,6 +15,8 @@ import type {
 import { ApiError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
 import { type OutputScope, withOutputScope } from "./storage/output.js";
+import { failureEvents, successEvents } from "./usage/events.js";
+import type { UsageLedger } from "./usage/ledger.js";
 import { type Storage, assetKey } from "./storage/storage.js";
 
 /** One stored output of a generation: where it lives, so its URL can be re-signed later. */
@@ -29,6 +31,9 @@ export interface GenerationTarget {
   tenant: string;
   /** Return data URLs (nothing stored). */
   inline?: boolean | undefined;
+  /** For the usage ledger: the caller's API key id and the configured route the request named. */
+  keyId?: string | undefined;
+  route?: string | undefined;
 }
 
 export interface Generated<R> {
@@ -48,6 +53,8 @@ export class Generator {
     private readonly metrics: Metrics,
     private readonly network: NetworkPolicy & { maxDownloadBytes?: number | undefined },
     private readonly logger: Logger,
+    /** Where every attempt is recorded (absent: not recorded, e.g. a worker without a shared database). */
+    private readonly ledger?: UsageLedger | undefined,
   ) {}
 
   image(
@@ -56,7 +63,7 @@ export class Generator {
     request: ImageGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<ImageGenerationResponse>> {
-    return this.run("image", target, async (scope) => {
+    return this.run("image", target, config, undefined, async (scope) => {
       const response = await this.gateway.generateImage(config, request, options);
       const outputs = await this.persist(scope, response.images, "image", options.signal);
       return { response, outputs };
@@ -69,7 +76,7 @@ export class Generator {
     request: VideoGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<VideoGenerationResponse>> {
-    return this.run("video", target, async (scope) => {
+    return this.run("video", target, config, request.durationSeconds, async (scope) => {
       const response = await this.gateway.generateVideo(config, request, options);
       const outputs = await this.persist(scope, response.videos, "video", options.signal);
       response.video = response.videos[0]!;
@@ -80,6 +87,8 @@ export class Generator {
   private async run<R extends ImageGenerationResponse | VideoGenerationResponse>(
     kind: MediaKind,
     target: GenerationTarget,
+    config: GenerationConfigInput,
+    requestedSeconds: number | undefined,
     fn: (scope: OutputScope) => Promise<Generated<R>>,
   ): Promise<Generated<R>> {
     const started = performance.now();
@@ -87,6 +96,7 @@ export class Generator {
     try {
       const out = await withOutputScope(target, (s) => fn((scope = s)));
       this.observe(kind, out.response.provider, out.response.model, "success", started);
+      this.recordSuccess(kind, target, config, out.response, requestedSeconds);
       for (const a of out.response.executionMetadata.attempts) {
         if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
       }
@@ -96,6 +106,7 @@ export class Generator {
       await this.discard(scope?.saved ?? []);
       const e = error instanceof TarashError ? error : undefined;
       this.observe(kind, e?.provider ?? "unknown", e?.model ?? "unknown", e?.name === "CancelledError" ? "cancelled" : "error", started);
+      this.ledger?.record(failureEvents(kind, target, config, e));
       for (const a of e?.executionMetadata?.attempts ?? []) {
         if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
       }
@@ -118,6 +129,19 @@ export class Generator {
         }
       }),
     );
+  }
+
+  /** Ledger rows for every attempt, and the spend counter for what the successful one cost. */
+  private recordSuccess(
+    kind: MediaKind,
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    response: ImageGenerationResponse | VideoGenerationResponse,
+    requestedSeconds: number | undefined,
+  ): void {
+    this.ledger?.record(successEvents(kind, target, config, response, requestedSeconds));
+    const usd = response.cost?.amountUsd ?? 0;
+    if (!response.isMock && response.provider !== "mock" && usd > 0) this.metrics.spend.inc({ provider: response.provider, route: target.route ?? "none" }, usd);
   }
 
   private observe(kind: MediaKind, provider: string, model: string, outcome: string, started: number): void {

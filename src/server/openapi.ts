@@ -132,6 +132,20 @@ export const OPERATIONS: readonly Operation[] = [
       { name: "after", in: "query", description: "A job id: the page after it." },
     ],
   },
+  {
+    method: "get",
+    path: "/v1/usage",
+    summary:
+      "The caller's tenant's usage ledger: attempts, units (images, video seconds, tokens) and cost (estimated, provider-reported, spend) in total and grouped. Mock attempts are counted but never in USD sums.",
+    tag: "Usage",
+    ok: { status: 200, description: "{ object: \"usage\", tenant, from, to, group_by, totals, groups: [{ key, ...totals }], truncated }" },
+    errors: [400, 401, 503],
+    params: [
+      { name: "from", in: "query", description: "ISO 8601 date or date-time with a zone; default: 30 days before `to`." },
+      { name: "to", in: "query", description: "ISO 8601 date (that whole day included) or date-time; default: now. At most 366 days after `from`." },
+      { name: "group_by", in: "query", description: "day, model, provider, route or key (the API key id: the first 12 hex digits of its SHA-256)." },
+    ],
+  },
   { method: "get", path: "/v1/jobs/{id}", summary: "Read a job.", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
   {
     method: "get",
@@ -186,7 +200,7 @@ const STATUS_TEXT: Record<number, string> = {
   429: "Rate limited; see Retry-After.",
   500: "Unexpected error (no internals are returned).",
   502: "Provider or storage failure.",
-  503: "Shutting down or queue unavailable.",
+  503: "Shutting down, or the queue or database unavailable; see Retry-After.",
   504: "Provider timeout.",
 };
 
