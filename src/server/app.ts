@@ -12,6 +12,7 @@ import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
 import { UsageLedger } from "./usage/ledger.js";
+import { BudgetGuard } from "./usage/budgets.js";
 import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
@@ -115,7 +116,9 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const database =
     options.database ?? new DatabaseHandle({ url: config.database.url, dir: config.database.dir, maxConnections: config.database.maxConnections });
   const usage = options.recordUsage === false ? undefined : new UsageLedger(database, metrics, logger);
-  const generator = new Generator(gateway, storage, metrics, network, logger, usage);
+  // Without a ledger (a worker with no shared database) there is no spend to check against.
+  const budgets = usage ? new BudgetGuard(config, database, usage) : undefined;
+  const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets);
   const queue =
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"

@@ -56,6 +56,13 @@ const RouteSchema = z
   })
   .strict();
 
+/** Spend caps in USD per UTC day and UTC month (estimates before the call, provider figures once known). */
+const BudgetSchema = z
+  .object({ dailyUsd: z.number().positive().optional(), monthlyUsd: z.number().positive().optional() })
+  .strict();
+
+const TENANT_ID = /^[A-Za-z0-9._-]+$/;
+
 const ApiKeySchema = z
   .object({
     /** Hex SHA-256 of the key (`printf %s "$KEY" | sha256sum`). Plain keys never go in the file. */
@@ -64,6 +71,7 @@ const ApiKeySchema = z
     name: z.string().optional(),
     /** A backend service key: may act for any `customer_id` on POST /image/generate. */
     service: z.boolean().optional(),
+    budget: BudgetSchema.optional(),
   })
   .strict();
 
@@ -266,6 +274,10 @@ export const ServerConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Per-tenant settings: `tenants.<id>.budget`. */
+    tenants: z
+      .record(z.string().max(128).regex(TENANT_ID, "tenant ids are letters, digits, '.', '_' and '-' only"), z.object({ budget: BudgetSchema.optional() }).strict())
+      .default({}),
     /** SSRF policy for input URLs the gateway fetches on behalf of callers. */
     network: z
       .object({ allowPrivateNetwork: z.boolean().default(false), allowedHosts: z.array(z.string()).default([]) })

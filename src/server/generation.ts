@@ -17,6 +17,7 @@ import type { Metrics } from "./metrics.js";
 import { type OutputScope, withOutputScope } from "./storage/output.js";
 import { failureEvents, successEvents } from "./usage/events.js";
 import type { UsageLedger } from "./usage/ledger.js";
+import type { BudgetGuard } from "./usage/budgets.js";
 import { type Storage, assetKey } from "./storage/storage.js";
 
 /** One stored output of a generation: where it lives, so its URL can be re-signed later. */
@@ -55,6 +56,8 @@ export class Generator {
     private readonly logger: Logger,
     /** Where every attempt is recorded (absent: not recorded, e.g. a worker without a shared database). */
     private readonly ledger?: UsageLedger | undefined,
+    /** Budgets checked (and the estimate reserved) before any provider call. */
+    private readonly budgets?: BudgetGuard | undefined,
   ) {}
 
   image(
@@ -63,7 +66,7 @@ export class Generator {
     request: ImageGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<ImageGenerationResponse>> {
-    return this.run("image", target, config, undefined, async (scope) => {
+    return this.run("image", target, config, this.estimate(config, request, "image"), undefined, async (scope) => {
       const response = await this.gateway.generateImage(config, request, options);
       const outputs = await this.persist(scope, response.images, "image", options.signal);
       return { response, outputs };
@@ -76,7 +79,7 @@ export class Generator {
     request: VideoGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<VideoGenerationResponse>> {
-    return this.run("video", target, config, request.durationSeconds, async (scope) => {
+    return this.run("video", target, config, this.estimate(config, request, "video"), request.durationSeconds, async (scope) => {
       const response = await this.gateway.generateVideo(config, request, options);
       const outputs = await this.persist(scope, response.videos, "video", options.signal);
       response.video = response.videos[0]!;
@@ -85,6 +88,40 @@ export class Generator {
   }
 
   private async run<R extends ImageGenerationResponse | VideoGenerationResponse>(
+    kind: MediaKind,
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    estimateUsd: () => number,
+    requestedSeconds: number | undefined,
+    fn: (scope: OutputScope) => Promise<Generated<R>>,
+  ): Promise<Generated<R>> {
+    const release = this.budgets ? await this.budgets.reserve(target, estimateUsd()) : undefined;
+    try {
+      return await this.runReserved(kind, target, config, requestedSeconds, fn);
+    } finally {
+      // The attempts are in the ledger by now: the reservation gives way to the recorded cost.
+      release?.();
+    }
+  }
+
+  /** The estimate a budget reserves: the primary target's catalog price (0 for mock calls and unknown prices). */
+  private estimate(config: GenerationConfigInput, request: ImageGenerationRequest | VideoGenerationRequest, kind: MediaKind): () => number {
+    return () => {
+      if (config.mock && config.mock.enabled !== false) return 0;
+      try {
+        const cost =
+          kind === "image"
+            ? this.gateway.estimateCost(config, request as ImageGenerationRequest)
+            : this.gateway.estimateCost(config, request as VideoGenerationRequest, "video");
+        return cost?.amountUsd ?? 0;
+      } catch {
+        // The request is validated by the call itself; an estimate that cannot be made reserves nothing.
+        return 0;
+      }
+    };
+  }
+
+  private async runReserved<R extends ImageGenerationResponse | VideoGenerationResponse>(
     kind: MediaKind,
     target: GenerationTarget,
     config: GenerationConfigInput,

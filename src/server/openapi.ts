@@ -41,7 +41,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "Storage backend",
     body: { schema: LegacyImageRequestSchema, type: "application/json" },
     ok: { status: 200, schema: LegacyImageResponseSchema },
-    errors: [400, 401, 403, 413, 429, 500, 502],
+    errors: [400, 401, 402, 403, 413, 429, 500, 502],
     legacy: true,
   },
   {
@@ -51,7 +51,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageGenerationBodySchema, type: "application/json" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 413, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 429, 500, 502, 504],
   },
   {
     method: "post",
@@ -60,7 +60,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageEditFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
   },
   {
     method: "post",
@@ -69,7 +69,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageVariationFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
   },
   {
     method: "post",
@@ -192,6 +192,7 @@ export const OPERATIONS: readonly Operation[] = [
 const STATUS_TEXT: Record<number, string> = {
   400: "Invalid request (the `param` / `field` names the offending field).",
   401: "Missing or invalid credentials.",
+  402: "Budget exceeded (`budget_exceeded`: the message names the budget, the spend so far and the estimate).",
   403: "Forbidden.",
   404: "Not found (including resources of another tenant).",
   409: "Not ready.",
