@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createGateway } from "../core/gateway.js";
 import { TarashError, ValidationError } from "../core/errors.js";
+import { DB_HELP, dbCommand } from "./db.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { IMAGE_HELP, imageCommand } from "./image.js";
 import { MODELS_HELP, modelsCommand } from "./models.js";
@@ -21,6 +22,7 @@ Commands
   serve              run the gateway service (HTTP)  (tarash serve --help)
   worker             run jobs from a Redis queue     (tarash worker --help)
   mcp                serve MCP tools to agents (stdio) (tarash mcp --help)
+  db migrate         apply the gateway database's migrations (tarash db --help)
 
   --version          print the version
 
@@ -47,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
   worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },
   // Loaded when asked for: the MCP SDK is not needed by the other commands.
   mcp: { help: "", ownsSignals: true, run: async (argv) => (await import("./mcp.js")).mcpCommand(argv, version()) },
+  db: { help: DB_HELP, run: (argv, r) => dbCommand(argv, r) },
 };
 
 /** src/cli and dist/cli both sit two levels below the package root. */

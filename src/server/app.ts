@@ -8,8 +8,11 @@ import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
 import { createAuthenticator } from "./auth.js";
 import type { ServerConfig } from "./config.js";
+import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
+import { UsageLedger } from "./usage/ledger.js";
+import { BudgetGuard } from "./usage/budgets.js";
 import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
@@ -27,6 +30,7 @@ import { mcpRoutes } from "./routes/mcp.js";
 import { metaRoutes } from "./routes/meta.js";
 import { playgroundRoutes } from "./playground/index.js";
 import { videoRoutes } from "./routes/videos.js";
+import { usageRoutes } from "./routes/usage.js";
 import { type AppContext, type AppEnv, type AppState, jobView } from "./state.js";
 import { LocalStorage } from "./storage/local.js";
 import { outputStorage } from "./storage/output.js";
@@ -46,6 +50,13 @@ export interface CreateAppOptions {
   /** Origin for file URLs before the server listens (startServer sets it). */
   baseUrl?: string | undefined;
   env?: Record<string, string | undefined> | undefined;
+  /**
+   * Use this database instead of opening `config.database` (tests, embedding). The app does not close
+   * it, and startServer does not open it at start-up (it opens on first use).
+   */
+  database?: DatabaseHandle | undefined;
+  /** Record every generation attempt in the usage ledger (default true). */
+  recordUsage?: boolean | undefined;
 }
 
 export interface GatewayApp {
@@ -89,6 +100,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   registerSecret(signingSecret);
   registerSecret(config.webhooks.secret);
   for (const p of Object.values(config.providers)) registerSecret(p.apiKey);
+  registerSecret(config.database.url);
+  registerSecret(databasePassword(config.database.url));
   const signer = new UrlSigner(signingSecret);
   if (!signingSecret && config.storage.type === "local") logger.info({}, "no storage.signingSecret: file URLs are signed with a per-process key and stop working after a restart");
 
@@ -114,7 +127,13 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   for (const p of options.providers ?? []) gateway.registerProvider(p);
   checkRouteTargets(config, gateway);
   metrics.useLabelPolicy(catalogLabels(config, gateway));
-  const generator = new Generator(gateway, storage, metrics, network, logger);
+  const ownsDatabase = options.database === undefined;
+  const database =
+    options.database ?? new DatabaseHandle({ url: config.database.url, dir: config.database.dir, maxConnections: config.database.maxConnections });
+  const usage = options.recordUsage === false ? undefined : new UsageLedger(database, metrics, logger);
+  // Without a ledger (a worker with no shared database) there is no spend to check against.
+  const budgets = usage ? new BudgetGuard(config, database, usage) : undefined;
+  const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets);
   const queue =
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"
@@ -124,6 +143,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
 
   const state: AppState = {
     config,
+    database,
+    usage,
     gateway,
     generator,
     storage,
@@ -221,6 +242,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   imageRoutes(app, state);
   videoRoutes(app, state);
   jobRoutes(app, state);
+  usageRoutes(app, state);
   metaRoutes(app, state);
   mcpRoutes(app, state);
   playgroundRoutes(app);
@@ -228,7 +250,16 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   app.notFound((c) => renderError(c, new ApiError(404, `no route for ${c.req.method} ${c.req.path}`, { code: "unknown_route" })));
   app.onError((error, c) => {
     const mapped =
-      error instanceof QueueFullError
+      error instanceof DatabaseUnavailableError
+        ? {
+            api: new ApiError(503, "the gateway's database is unavailable; retry shortly", {
+              type: "api_error",
+              code: "database_unavailable",
+              headers: { "Retry-After": String(error.retryAfterSeconds) },
+            }),
+            internal: false,
+          }
+        : error instanceof QueueFullError
         ? { api: new ApiError(429, error.message, { code: "queue_full", headers: { "Retry-After": "5" } }), internal: false }
         : error instanceof QueueClosedError
           ? { api: new ApiError(503, error.message, { type: "api_error", code: "shutting_down" }), internal: false }
@@ -248,6 +279,18 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       state.draining = true;
       await queue.close(reason, { timeoutMs });
       state.shutdown.abort();
+      await usage?.close(timeoutMs);
+      if (ownsDatabase) await database.close();
     },
   };
+}
+
+/** The password inside a postgres:// URL, so it is redacted on its own too (driver errors quote parts). */
+function databasePassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }

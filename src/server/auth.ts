@@ -11,6 +11,8 @@ export interface Principal {
   /** A backend service principal (may act for any customer on the storage-backend endpoint). */
   service: boolean;
   via: "api_key" | "jwt" | "anonymous";
+  /** For an API key: the first 12 hex digits of its SHA-256 (never the key), as the usage ledger names it. */
+  keyId?: string | undefined;
 }
 
 export interface Authenticator {
@@ -35,7 +37,12 @@ const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-
 export function createAuthenticator(config: ServerConfig): Authenticator {
   const required = authRequired(config);
   const anonymous: Principal = { tenant: config.auth.anonymousTenant, service: true, via: "anonymous" };
-  const keys = config.auth.apiKeys.map((k) => ({ hash: Buffer.from(k.sha256.toLowerCase(), "hex"), tenant: k.tenant, service: k.service === true }));
+  const keys = config.auth.apiKeys.map((k) => ({
+    hash: Buffer.from(k.sha256.toLowerCase(), "hex"),
+    id: k.sha256.toLowerCase().slice(0, 12),
+    tenant: k.tenant,
+    service: k.service === true,
+  }));
   const jwt = config.auth.jwt;
   if (jwt?.secret) registerSecret(jwt.secret);
   let getKey: Uint8Array | JWTVerifyGetKey | undefined;
@@ -53,7 +60,7 @@ export function createAuthenticator(config: ServerConfig): Authenticator {
     let match: (typeof keys)[number] | undefined;
     // Every configured key is compared, in constant time, so timing says nothing about which matched.
     for (const k of keys) if (timingSafeEqual(digest, k.hash) && !match) match = k;
-    return match ? { tenant: match.tenant, service: match.service, via: "api_key" } : undefined;
+    return match ? { tenant: match.tenant, service: match.service, via: "api_key", keyId: match.id } : undefined;
   }
 
   async function byJwt(token: string): Promise<Principal> {

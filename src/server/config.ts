@@ -57,6 +57,13 @@ const RouteSchema = z
   })
   .strict();
 
+/** Spend caps in USD per UTC day and UTC month (estimates before the call, provider figures once known). */
+const BudgetSchema = z
+  .object({ dailyUsd: z.number().positive().optional(), monthlyUsd: z.number().positive().optional() })
+  .strict();
+
+const TENANT_ID = /^[A-Za-z0-9._-]+$/;
+
 const ApiKeySchema = z
   .object({
     /** Hex SHA-256 of the key (`printf %s "$KEY" | sha256sum`). Plain keys never go in the file. */
@@ -65,6 +72,7 @@ const ApiKeySchema = z
     name: z.string().optional(),
     /** A backend service key: may act for any `customer_id` on POST /image/generate. */
     service: z.boolean().optional(),
+    budget: BudgetSchema.optional(),
   })
   .strict();
 
@@ -253,6 +261,24 @@ export const ServerConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The gateway's own state (usage ledger). Without `url`: embedded PGlite in `dir`; with a
+     * postgres:// URL (may be "env:NAME"): that PostgreSQL server. See docs/server.md.
+     */
+    database: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL").optional(),
+        /** Folder of the embedded database, or "memory://" for one that lives and dies with the process. */
+        dir: z.string().min(1).default("./.tarash/db"),
+        /** Connections to a PostgreSQL server at most. */
+        maxConnections: z.number().int().min(1).max(100).default(10),
+      })
+      .strict()
+      .prefault({}),
+    /** Per-tenant settings: `tenants.<id>.budget`. */
+    tenants: z
+      .record(z.string().max(128).regex(TENANT_ID, "tenant ids are letters, digits, '.', '_' and '-' only"), z.object({ budget: BudgetSchema.optional() }).strict())
+      .default({}),
     /** SSRF policy for input URLs the gateway fetches on behalf of callers; the cap on provider responses. */
     network: z
       .object({

@@ -15,6 +15,9 @@ import type {
 import { ApiError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
 import { type OutputScope, withOutputScope } from "./storage/output.js";
+import { failureEvents, successEvents } from "./usage/events.js";
+import type { UsageLedger } from "./usage/ledger.js";
+import type { BudgetGuard } from "./usage/budgets.js";
 import { type Storage, assetKey } from "./storage/storage.js";
 
 /** One stored output of a generation: where it lives, so its URL can be re-signed later. */
@@ -29,6 +32,9 @@ export interface GenerationTarget {
   tenant: string;
   /** Return data URLs (nothing stored). */
   inline?: boolean | undefined;
+  /** For the usage ledger: the caller's API key id and the configured route the request named. */
+  keyId?: string | undefined;
+  route?: string | undefined;
 }
 
 export interface Generated<R> {
@@ -48,6 +54,10 @@ export class Generator {
     private readonly metrics: Metrics,
     private readonly network: NetworkPolicy & { maxDownloadBytes?: number | undefined },
     private readonly logger: Logger,
+    /** Where every attempt is recorded (absent: not recorded, e.g. a worker without a shared database). */
+    private readonly ledger?: UsageLedger | undefined,
+    /** Budgets checked (and the estimate reserved) before any provider call. */
+    private readonly budgets?: BudgetGuard | undefined,
   ) {}
 
   image(
@@ -56,7 +66,7 @@ export class Generator {
     request: ImageGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<ImageGenerationResponse>> {
-    return this.run("image", target, async (scope) => {
+    return this.run("image", target, config, this.estimate(config, request, "image"), undefined, async (scope) => {
       const response = await this.gateway.generateImage(config, request, options);
       const outputs = await this.persist(scope, response.images, "image", options.signal);
       return { response, outputs };
@@ -69,7 +79,7 @@ export class Generator {
     request: VideoGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<VideoGenerationResponse>> {
-    return this.run("video", target, async (scope) => {
+    return this.run("video", target, config, this.estimate(config, request, "video"), request.durationSeconds, async (scope) => {
       const response = await this.gateway.generateVideo(config, request, options);
       const outputs = await this.persist(scope, response.videos, "video", options.signal);
       response.video = response.videos[0]!;
@@ -80,6 +90,42 @@ export class Generator {
   private async run<R extends ImageGenerationResponse | VideoGenerationResponse>(
     kind: MediaKind,
     target: GenerationTarget,
+    config: GenerationConfigInput,
+    estimateUsd: () => number,
+    requestedSeconds: number | undefined,
+    fn: (scope: OutputScope) => Promise<Generated<R>>,
+  ): Promise<Generated<R>> {
+    const release = this.budgets ? await this.budgets.reserve(target, estimateUsd()) : undefined;
+    try {
+      return await this.runReserved(kind, target, config, requestedSeconds, fn);
+    } finally {
+      // The attempts are in the ledger by now: the reservation gives way to the recorded cost.
+      release?.();
+    }
+  }
+
+  /** The estimate a budget reserves: the primary target's catalog price (0 for mock calls and unknown prices). */
+  private estimate(config: GenerationConfigInput, request: ImageGenerationRequest | VideoGenerationRequest, kind: MediaKind): () => number {
+    return () => {
+      if (config.mock && config.mock.enabled !== false) return 0;
+      try {
+        const cost =
+          kind === "image"
+            ? this.gateway.estimateCost(config, request as ImageGenerationRequest)
+            : this.gateway.estimateCost(config, request as VideoGenerationRequest, "video");
+        return cost?.amountUsd ?? 0;
+      } catch {
+        // The request is validated by the call itself; an estimate that cannot be made reserves nothing.
+        return 0;
+      }
+    };
+  }
+
+  private async runReserved<R extends ImageGenerationResponse | VideoGenerationResponse>(
+    kind: MediaKind,
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    requestedSeconds: number | undefined,
     fn: (scope: OutputScope) => Promise<Generated<R>>,
   ): Promise<Generated<R>> {
     const started = performance.now();
@@ -88,6 +134,7 @@ export class Generator {
       const out = await withOutputScope(target, (s) => fn((scope = s)));
       this.observe(kind, out.response.provider, out.response.model, "success", started);
       if (out.response.isMock) this.metrics.mockGenerations.inc({ kind });
+      this.recordSuccess(kind, target, config, out.response, requestedSeconds);
       for (const a of out.response.executionMetadata.attempts) {
         if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
       }
@@ -97,6 +144,7 @@ export class Generator {
       await this.discard(scope?.saved ?? []);
       const e = error instanceof TarashError ? error : undefined;
       this.observe(kind, e?.provider ?? "unknown", e?.model ?? "unknown", e?.name === "CancelledError" ? "cancelled" : "error", started);
+      this.ledger?.record(failureEvents(kind, target, config, e));
       for (const a of e?.executionMetadata?.attempts ?? []) {
         if (a.status === "failed") this.metrics.providerErrors.inc({ provider: a.provider, error: a.errorType ?? "unknown" });
       }
@@ -119,6 +167,19 @@ export class Generator {
         }
       }),
     );
+  }
+
+  /** Ledger rows for every attempt, and the spend counter for what the successful one cost. */
+  private recordSuccess(
+    kind: MediaKind,
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    response: ImageGenerationResponse | VideoGenerationResponse,
+    requestedSeconds: number | undefined,
+  ): void {
+    this.ledger?.record(successEvents(kind, target, config, response, requestedSeconds));
+    const usd = response.cost?.amountUsd ?? 0;
+    if (!response.isMock && response.provider !== "mock" && usd > 0) this.metrics.spend.inc({ provider: response.provider, route: target.route ?? "none" }, usd);
   }
 
   private observe(kind: MediaKind, provider: string, model: string, outcome: string, started: number): void {

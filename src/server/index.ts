@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { getRequestListener } from "@hono/node-server";
 import { drainMediaWorkers } from "../core/media/worker-pool.js";
 import { type CreateAppOptions, type GatewayApp, createApp } from "./app.js";
+import { DatabaseUnavailableError } from "./db/handle.js";
 import { type LoadConfigOptions, type ServerConfig, type ServerConfigInput, loadServerConfig, parseServerConfig } from "./config.js";
 
 export { createApp, type CreateAppOptions, type GatewayApp } from "./app.js";
@@ -27,6 +28,8 @@ export { MemoryJobQueue, type MemoryQueueOptions } from "./jobs/memory.js";
 export { RedisJobQueue, type RedisQueueOptions } from "./jobs/redis.js";
 export { signWebhook } from "./jobs/webhook.js";
 export { buildOpenApi } from "./openapi.js";
+export { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
+export { MigrationError } from "./db/migrations.js";
 
 export interface StartServerOptions extends CreateAppOptions {
   /** A validated config, a raw config object (validated here), or where to load one from. */
@@ -65,6 +68,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     config = parseServerConfig({ ...config, server: { ...config.server, host: options.host ?? config.server.host, port: options.port ?? config.server.port } }, {});
   }
   const gateway = createApp(config, options);
+  if (!options.database) {
+    try {
+      // Migrations run before the server takes requests; a failed one stops start-up naming it.
+      await gateway.state.database.db();
+    } catch (error) {
+      if (!(error instanceof DatabaseUnavailableError)) {
+        await gateway.close("start-up failed", 0);
+        throw error;
+      }
+      // A database server that is down now may be up later: serve, and answer 503 where it is needed.
+      gateway.state.logger.warn({ error: error.message }, "the database is unavailable at start-up; requests that need it answer 503 until it is back");
+    }
+  }
   const server = createServer(
     {
       // Node answers 408 and closes the socket when a request is not complete in time; the check runs

@@ -115,6 +115,9 @@ export class Metrics {
   readonly providerErrors = new Counter("tarash_provider_errors_total", "Failed provider attempts by provider and error type.", this.bounded);
   readonly webhookDeliveries = new Counter("tarash_webhook_deliveries_total", "Webhook delivery attempts by outcome.");
   readonly mockGenerations = new Counter("tarash_mock_generations_total", "Generations answered by the mock provider (nothing billed), by kind.");
+  /** `route` is a configured route name or `none` (a model named directly): bounded by the config. */
+  readonly spend = new Counter("tarash_spend_usd_total", "Spend in USD of successful generations (provider-reported where known, else estimated), by provider and route; mock calls excluded.", this.bounded);
+  readonly usageDropped = new Counter("tarash_usage_events_dropped_total", "Usage events never written to the ledger, by reason (buffer_full, write_failed, shutdown).");
 
   /** Set which provider and model names may be label values (the app: the catalog and configured routes). */
   useLabelPolicy(policy: LabelPolicy): void {
@@ -137,6 +140,8 @@ export class Metrics {
         this.providerErrors.render(),
         this.webhookDeliveries.render(),
         this.mockGenerations.render(),
+        this.spend.render(),
+        this.usageDropped.render(),
         jobLines.join("\n"),
       ].join("\n") + "\n"
     );

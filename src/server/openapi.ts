@@ -41,7 +41,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "Storage backend",
     body: { schema: LegacyImageRequestSchema, type: "application/json" },
     ok: { status: 200, schema: LegacyImageResponseSchema },
-    errors: [400, 401, 403, 413, 429, 500, 502],
+    errors: [400, 401, 402, 403, 413, 429, 500, 502],
     legacy: true,
   },
   {
@@ -51,7 +51,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageGenerationBodySchema, type: "application/json" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 413, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 429, 500, 502, 504],
   },
   {
     method: "post",
@@ -60,7 +60,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageEditFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
   },
   {
     method: "post",
@@ -69,7 +69,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageVariationFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
   },
   {
     method: "post",
@@ -132,6 +132,20 @@ export const OPERATIONS: readonly Operation[] = [
       { name: "after", in: "query", description: "A job id: the page after it." },
     ],
   },
+  {
+    method: "get",
+    path: "/v1/usage",
+    summary:
+      "The caller's tenant's usage ledger: attempts, units (images, video seconds, tokens) and cost (estimated, provider-reported, spend) in total and grouped. Mock attempts are counted but never in USD sums.",
+    tag: "Usage",
+    ok: { status: 200, description: "{ object: \"usage\", tenant, from, to, group_by, totals, groups: [{ key, ...totals }], truncated }" },
+    errors: [400, 401, 503],
+    params: [
+      { name: "from", in: "query", description: "ISO 8601 date or date-time with a zone; default: 30 days before `to`." },
+      { name: "to", in: "query", description: "ISO 8601 date (that whole day included) or date-time; default: now. At most 366 days after `from`." },
+      { name: "group_by", in: "query", description: "day, model, provider, route or key (the API key id: the first 12 hex digits of its SHA-256)." },
+    ],
+  },
   { method: "get", path: "/v1/jobs/{id}", summary: "Read a job.", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
   {
     method: "get",
@@ -190,6 +204,7 @@ export const OPERATIONS: readonly Operation[] = [
 const STATUS_TEXT: Record<number, string> = {
   400: "Invalid request (the `param` / `field` names the offending field).",
   401: "Missing or invalid credentials.",
+  402: "Budget exceeded (`budget_exceeded`: the message names the budget, the spend so far and the estimate).",
   403: "Forbidden.",
   404: "Not found (including resources of another tenant).",
   409: "Not ready.",
@@ -198,7 +213,7 @@ const STATUS_TEXT: Record<number, string> = {
   429: "Rate limited; see Retry-After.",
   500: "Unexpected error (no internals are returned).",
   502: "Provider or storage failure.",
-  503: "Shutting down or queue unavailable.",
+  503: "Shutting down, or the queue or database unavailable; see Retry-After.",
   504: "Provider timeout.",
 };
 

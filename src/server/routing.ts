@@ -79,6 +79,12 @@ export class Router {
     });
   }
 
+  /** The configured route a request's `model` names (or the default route of `kind`), if it names one. */
+  routeName(model: string | undefined, kind: MediaKind): string | undefined {
+    const name = model ?? this.config.defaultRoutes[kind];
+    return this.routes.has(name) ? name : undefined;
+  }
+
   /** The config chain for a request's `model` (or the default route of `kind`). */
   resolve(model: string | undefined, kind: MediaKind): GenerationConfigInput {
     this.mock?.checkModel(model, kind);

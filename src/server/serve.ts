@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config.js";
+import { MigrationError } from "./db/migrations.js";
 import { type RunningServer, startServer } from "./index.js";
 
 const USAGE = `Usage: tarash serve [--config FILE] [--host HOST] [--port PORT]
@@ -54,6 +55,10 @@ export async function runServe(argv: readonly string[], options: RunServeOptions
     if (error instanceof ConfigError) {
       err(error.message);
       return 2;
+    }
+    if (error instanceof MigrationError) {
+      err(`cannot start: ${error.message}`);
+      return 1;
     }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES") {

@@ -4,6 +4,8 @@ import type { Gateway } from "../core/gateway.js";
 import type { Logger } from "../core/logger.js";
 import type { Authenticator, Principal } from "./auth.js";
 import type { ServerConfig } from "./config.js";
+import type { DatabaseHandle } from "./db/handle.js";
+import type { UsageLedger } from "./usage/ledger.js";
 import type { Generator } from "./generation.js";
 import type { Job, JobQueue } from "./jobs/queue.js";
 import type { Metrics } from "./metrics.js";
@@ -15,6 +17,10 @@ import type { Storage } from "./storage/storage.js";
 /** Everything a route needs, built once per app. */
 export interface AppState {
   config: ServerConfig;
+  /** The gateway's database (usage ledger), opened on first use. */
+  database: DatabaseHandle;
+  /** The usage ledger's writer (absent when this process records no usage). */
+  usage: UsageLedger | undefined;
   gateway: Gateway;
   generator: Generator;
   storage: Storage;

@@ -83,6 +83,9 @@ export async function runWorker(argv: readonly string[], options: RunWorkerOptio
       providers: options.providers,
       logger: options.logger,
       queue: ({ logger }) => (queue = new RedisJobQueue(redisQueueOptions(workerConfig, "worker", logger))),
+      // The embedded database belongs to one process (the API node's): a worker records usage only in a
+      // PostgreSQL server they share.
+      recordUsage: workerConfig.database.url !== undefined,
     });
   } catch (error) {
     if (error instanceof ConfigError) {
@@ -91,6 +94,7 @@ export async function runWorker(argv: readonly string[], options: RunWorkerOptio
     }
     throw error;
   }
+  if (!workerConfig.database.url) gateway.state.logger.warn({}, "no database.url: usage of the jobs this worker runs is not recorded (the embedded database belongs to the API node)");
   const health = await queue!.health();
   if (!health.ok) gateway.state.logger.warn({ detail: health.detail }, "redis is not reachable yet; the worker keeps trying");
 

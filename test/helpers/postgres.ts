@@ -1,6 +1,6 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readdirSync } from "node:fs";
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -86,8 +86,17 @@ export async function startPostgres(): Promise<TestPostgres> {
     url: `postgres://tarash@127.0.0.1:${port}/postgres`,
     port,
     async stop() {
-      child.kill("SIGKILL");
+      // As root the child is runuser, which does not pass SIGKILL on: signal the postmaster itself.
+      // SIGQUIT is PostgreSQL's immediate shutdown: it and its backends exit at once, nothing flushed.
+      try {
+        const pid = Number((await readFile(join(data, "postmaster.pid"), "utf8")).split("\n")[0]);
+        if (Number.isInteger(pid) && pid > 0) process.kill(pid, "SIGQUIT");
+      } catch {
+        // Already gone.
+      }
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await exited(child);
+      clearTimeout(timer);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -3,6 +3,7 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatabaseHandle } from "../../src/server/db/handle.js";
 import { type RunningServer, type ServerConfigInput, type StartServerOptions, startServer } from "../../src/server/index.js";
 
 export interface TestServer extends RunningServer {
@@ -11,11 +12,23 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
+let shared: DatabaseHandle | undefined;
+
+/**
+ * One in-memory database for every test server of a test file, opened on first use: PGlite takes about
+ * a second to start (far more on a loaded machine), too much for each of a file's servers. Tests that
+ * count rows use their own tenant, or their own database.
+ */
+export function testDatabase(): DatabaseHandle {
+  return (shared ??= new DatabaseHandle({ dir: "memory://" }));
+}
+
 /** The gateway on 127.0.0.1:0 with the mock provider, a temp storage dir, and quick mock latency. */
 export async function startTestServer(config: ServerConfigInput = {}, options: Omit<StartServerOptions, "config"> = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "tarash-server-"));
   const running = await startServer({
     ...options,
+    database: options.database ?? testDatabase(),
     env: options.env ?? {},
     config: {
       logLevel: "silent",

@@ -38,6 +38,9 @@ describe("in-memory jobs: memory is bounded by configuration, not by what client
 
   it("20 finished jobs that each carried a 40 MB request field hold a summary, not the payload", async () => {
     const queue = gw.gateway.state.queue as MemoryJobQueue;
+    // The usage ledger's database opens on first use; its memory (PGlite's WASM heap) is a fixed cost of
+    // the process, not of the jobs: open it before measuring.
+    await gw.gateway.state.database.db();
     const baseline = await settle();
     const rssBefore = process.memoryUsage().rss;
     const ids: string[] = [];

@@ -8,7 +8,7 @@ import { runInNewContext } from "node:vm";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { ConfigError, S3Storage, S3StorageError, parseServerConfig, startServer } from "../../src/server/index.js";
 import { type Radosgw, startRadosgw } from "../helpers/radosgw.js";
-import { PNG_SIGNATURE } from "./helpers.js";
+import { PNG_SIGNATURE, testDatabase } from "./helpers.js";
 
 const MiB = 1024 * 1024;
 let rgw: Radosgw;
@@ -272,6 +272,7 @@ describe("the gateway with storage.type = s3", () => {
   it("stores generated images in S3 and returns presigned URLs; health reports s3", async () => {
     const lines: string[] = [];
     const server = await startServer({
+      database: testDatabase(),
       env: { S3_ACCESS_KEY: rgw.accessKeyId, S3_SECRET_KEY: rgw.secretAccessKey },
       logger: { debug: (f, m) => lines.push(JSON.stringify([m, f])), info: (f, m) => lines.push(JSON.stringify([m, f])), warn: (f, m) => lines.push(JSON.stringify([m, f])), error: (f, m) => lines.push(JSON.stringify([m, f])) },
       config: {
@@ -337,6 +338,7 @@ describe("the gateway with storage.type = s3", () => {
     const lines: string[] = [];
     const sink = (f: Record<string, unknown>, m: string) => lines.push(JSON.stringify([m, f]));
     const server = await startServer({
+      database: testDatabase(),
       env: {},
       logger: { debug: sink, info: sink, warn: sink, error: sink },
       config: {

@@ -204,7 +204,7 @@ describe("config", () => {
       assert.equal(await runServe(["--port", "x"], { err: () => {}, handleSignals: false }), 2);
 
       const good = join(dir, "good.json");
-      await writeFile(good, JSON.stringify({ logLevel: "silent", storage: { dir: join(dir, "s") }, mock: { enabled: true, latencyMs: 0 } }));
+      await writeFile(good, JSON.stringify({ logLevel: "silent", storage: { dir: join(dir, "s") }, database: { dir: join(dir, "db") }, mock: { enabled: true, latencyMs: 0 } }));
       const lines: string[] = [];
       const exit = runServe(["--config", good, "--port", "0"], {
         out: (l) => lines.push(l),

@@ -1,5 +1,6 @@
 import type { ImageGenerationRequest, ProgressUpdate, VideoGenerationRequest } from "../../core/types.js";
 import type { Generator } from "../generation.js";
+import { usageCaller } from "../usage/events.js";
 import type { JobHandler, JobProgress } from "./queue.js";
 
 function toJobProgress(update: ProgressUpdate): JobProgress {
@@ -17,7 +18,7 @@ function toJobProgress(update: ProgressUpdate): JobProgress {
 /** The worker side of a job: run the generation for the job's tenant, outputs into storage. */
 export function generationJobHandler(generator: Generator): JobHandler {
   return async (job, io) => {
-    const target = { tenant: job.tenant };
+    const target = { tenant: job.tenant, ...usageCaller(job.meta) };
     const options = { signal: io.signal, onProgress: (u: ProgressUpdate) => io.progress(toJobProgress(u)) };
     const { response, outputs } =
       job.kind === "image"

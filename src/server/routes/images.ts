@@ -104,7 +104,12 @@ async function respond(
   const principal = c.get("principal");
   const signal = c.req.raw.signal;
   const { response } = await withClientFields(openAIImageField, () =>
-    state.generator.image({ tenant: principal.tenant, inline: format === "b64_json" }, config, request, { signal }),
+    state.generator.image(
+      { tenant: principal.tenant, inline: format === "b64_json", keyId: principal.keyId, route: state.router.routeName(body.model as string | undefined, "image") },
+      config,
+      request,
+      { signal },
+    ),
   );
   const payloads = format === "b64_json" ? await Promise.all(response.images.map((img) => base64Bytes(state, img.url, signal))) : [];
   const data = response.images.map((img, i) => ({

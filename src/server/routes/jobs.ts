@@ -10,6 +10,7 @@ import { type AppEnv, type AppState, jobView, signedResult } from "../state.js";
 import type { ClientConfig } from "../routing.js";
 import { checkCursor, jsonBody, withClientFields } from "./shared.js";
 import { checkFallbackChain } from "../structure-limits.js";
+import { usageMeta } from "../usage/events.js";
 
 /** Library config fields: a validation failure on one of these is about how the job names its model. */
 const CONFIG_FIELDS = new Set(["config", "provider", "model", "timeoutMs", "pollIntervalMs", "maxPollAttempts", "maxRetries", "validation", "mock", "fallbacks"]);
@@ -80,6 +81,7 @@ export function jobRoutes(app: Hono<AppEnv>, state: AppState): void {
       config,
       request: body.request,
       webhook: body.webhook,
+      meta: usageMeta(c.get("principal").keyId, body.config ? undefined : state.router.routeName(body.route ?? body.model, body.kind)),
     });
     c.header("location", `/v1/jobs/${job.id}`);
     return c.json(await jobView(state, job), 202);

@@ -47,7 +47,13 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
     const config = await withClientFields((field) => legacyField(field, s), () => state.router.resolve(s.model, "image"));
     const { response, outputs } = await withClientFields(
       (field) => legacyField(field, s),
-      () => state.generator.image({ tenant: customer, inline: !body.save_to_db }, config, request, { signal: c.req.raw.signal }),
+      () =>
+        state.generator.image(
+          { tenant: customer, inline: !body.save_to_db, keyId: principal.keyId, route: state.router.routeName(s.model, "image") },
+          config,
+          request,
+          { signal: c.req.raw.signal },
+        ),
     );
     // The outputs are stored by now: a failure building the answer must not leave them behind.
     try {

@@ -6,6 +6,7 @@ import type { Job } from "../jobs/queue.js";
 import { VideoCreateBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, signedResult } from "../state.js";
 import { blobToDataUrl, checkCursor, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
+import { usageMeta } from "../usage/events.js";
 
 const HANDLED = new Set(["prompt", "model", "seconds", "size", "input_reference"]);
 const OPENAI_FIELD = new Map([
@@ -88,7 +89,13 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
       kind: "video",
       config,
       request,
-      meta: { api: "openai", model: body.model ?? config.model, seconds: body.seconds === undefined ? undefined : String(body.seconds), size: body.size },
+      meta: {
+        api: "openai",
+        model: body.model ?? config.model,
+        seconds: body.seconds === undefined ? undefined : String(body.seconds),
+        size: body.size,
+        ...usageMeta(c.get("principal").keyId, state.router.routeName(body.model, "video")),
+      },
     });
     return c.json(await videoObject(state, job));
   });
