@@ -1,28 +1,12 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { runTarash } from "../helpers/run-cli.js";
 
 /** Issue #10 row 15 in the CLI: a mocked real model's summary says nothing was billed, and what it would cost. */
-const DEV = join(import.meta.dirname, "..", "helpers", "tarash-dev.ts");
-const TSX = import.meta.resolve("tsx");
-
-function tarash(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", TSX, DEV, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const tarash = (args: string[], cwd: string) => runTarash(args, cwd);
 
 describe("tarash image --mock --model grok-imagine-image", { timeout: 90_000 }, () => {
   let dir: string;

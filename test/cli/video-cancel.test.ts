@@ -1,39 +1,16 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createGateway } from "../../src/index.js";
+import { runTarash } from "../helpers/run-cli.js";
 
 /**
  * Issue #10 row 14: `tarash video cancel` on a mock job from another process printed "cancelled", then the
  * job completed. The cancel is now recorded where every process sees it, and the CLI reports what is true.
  */
-const ROOT = join(import.meta.dirname, "..", "..");
-const DEV = join(ROOT, "test", "helpers", "tarash-dev.ts");
-const TSX = import.meta.resolve("tsx");
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function tarash(args: string[], cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", TSX, DEV, ...args], { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const tarash = runTarash;
 
 describe("tarash video cancel on a mock job, across processes", { timeout: 120_000 }, () => {
   let dir: string;

@@ -3,34 +3,36 @@ import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { ConfigError, parseServerConfig } from "../../src/server/index.js";
 import { DatabaseHandle } from "../../src/server/db/handle.js";
-import { startOpenAIFake } from "../fakes/openai.js";
+import { XAI_KEY, startXaiFake } from "../fakes/xai.js";
 import type { FakeServer } from "../helpers/fake-server.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
-const OPENAI_KEY = "test-key-1234567890";
 const ACME_KEY = "tk-acme-budget-0123456789";
 const LIMITED_KEY = "tk-limited-key-0123456789";
 const sha = (k: string) => createHash("sha256").update(k).digest("hex");
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-// dall-e-3, standard quality, 1024x1024: $0.04 an image in the catalog, estimated and billed alike.
-const BODY = { model: "dalle", prompt: "a lighthouse", size: "1024x1024", quality: "standard", response_format: "url" };
+// grok-imagine-image: $0.02 an image in the catalog, estimated and billed alike.
+const BODY = { model: "img", prompt: "a lighthouse", response_format: "url" };
 
 describe("budgets", () => {
-  let openai: FakeServer;
+  let xai: FakeServer;
   let gw: TestServer;
   before(async () => {
-    openai = await startOpenAIFake({ apiKey: OPENAI_KEY });
+    xai = await startXaiFake();
+    // Where the fake's output URLs point: the gateway stores each output it is given as a URL.
+    const png = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+    xai.route("GET", "/xai-imgen/:file", () => ({ headers: { "content-type": "image/png" }, body: png }));
     gw = await startTestServer(
       {
         mock: { enabled: false },
-        providers: { openai: { apiKey: OPENAI_KEY, baseUrl: openai.url } },
+        providers: { xai: { apiKey: XAI_KEY, baseUrl: `${xai.url}/v1` } },
         network: { allowPrivateNetwork: true },
-        routes: { dalle: { model: "openai/dall-e-3", retries: 0 } },
-        tenants: { acme: { budget: { dailyUsd: 0.1 } } },
+        routes: { img: { model: "xai/grok-imagine-image", retries: 0 } },
+        tenants: { acme: { budget: { dailyUsd: 0.05 } } },
         auth: {
           apiKeys: [
             { sha256: sha(ACME_KEY), tenant: "acme" },
-            { sha256: sha(LIMITED_KEY), tenant: "wide", budget: { dailyUsd: 0.1, monthlyUsd: 5 } },
+            { sha256: sha(LIMITED_KEY), tenant: "wide", budget: { dailyUsd: 0.05, monthlyUsd: 5 } },
           ],
         },
       },
@@ -40,24 +42,24 @@ describe("budgets", () => {
   });
   after(async () => {
     await gw.stop();
-    await openai.close();
+    await xai.close();
   });
 
   it("a tenant's request whose estimate would cross its daily budget is a 402 before any provider call", async () => {
     for (let i = 0; i < 2; i++) {
       const ok = await gw.json("/v1/images/generations", { body: BODY, headers: auth(ACME_KEY) });
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
-      assert.equal(ok.headers.get("x-tarash-cost-usd"), "0.04");
+      assert.equal(ok.headers.get("x-tarash-cost-usd"), "0.02");
     }
-    const calls = openai.calls("POST", "/images/generations").length;
+    const calls = xai.calls("POST", "/v1/images/generations").length;
     const refused = await gw.json("/v1/images/generations", { body: BODY, headers: auth(ACME_KEY) });
     assert.equal(refused.status, 402);
     const error = refused.body.error as { code: string; message: string };
     assert.equal(error.code, "budget_exceeded");
-    assert.match(error.message, /daily budget of tenant "acme" is \$0\.10; spent so far \$0\.08, and this request is estimated at \$0\.04/);
-    assert.equal(openai.calls("POST", "/images/generations").length, calls, "the provider was not called");
+    assert.match(error.message, /daily budget of tenant "acme" is \$0\.05; spent so far \$0\.04, and this request is estimated at \$0\.02/);
+    assert.equal(xai.calls("POST", "/v1/images/generations").length, calls, "the provider was not called");
     // A job for the same tenant fails the same way, before any provider call.
-    const job = await gw.json("/v1/jobs", { body: { kind: "image", route: "dalle", request: { prompt: "x", size: "1024x1024", quality: "standard" } }, headers: auth(ACME_KEY) });
+    const job = await gw.json("/v1/jobs", { body: { kind: "image", route: "img", request: { prompt: "x" } }, headers: auth(ACME_KEY) });
     assert.equal(job.status, 202);
     let view = job.body;
     const deadline = Date.now() + 20_000;
@@ -67,18 +69,18 @@ describe("budgets", () => {
     }
     assert.equal(view.status, "failed");
     assert.deepEqual([(view.error as { code: string }).code, (view.error as { status: number }).status], ["budget_exceeded", 402]);
-    assert.equal(openai.calls("POST", "/images/generations").length, calls);
+    assert.equal(xai.calls("POST", "/v1/images/generations").length, calls);
   });
 
   it("concurrent requests on a key's budget cannot overspend: each reserves its estimate first", async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => gw.json("/v1/images/generations", { body: BODY, headers: auth(LIMITED_KEY) })));
     const statuses = results.map((r) => r.status).sort();
-    // $0.10 holds two $0.04 images: exactly two run, however the eight interleave.
+    // $0.05 holds two $0.02 images: exactly two run, however the eight interleave.
     assert.deepEqual(statuses, [200, 200, 402, 402, 402, 402, 402, 402]);
     const refused = results.find((r) => r.status === 402)!;
-    assert.match((refused.body.error as { message: string }).message, new RegExp(`daily budget of API key ${sha(LIMITED_KEY).slice(0, 12)} is \\$0\\.10`));
+    assert.match((refused.body.error as { message: string }).message, new RegExp(`daily budget of API key ${sha(LIMITED_KEY).slice(0, 12)} is \\$0\\.05`));
     const usage = await gw.json("/v1/usage", { headers: auth(LIMITED_KEY) });
-    assert.equal((usage.body.totals as { spend_usd: number }).spend_usd, 0.08);
+    assert.equal((usage.body.totals as { spend_usd: number }).spend_usd, 0.04);
   });
 
   it("budgets are validated: positive USD amounts only, named by field", () => {

@@ -26,9 +26,13 @@ export function testDatabase(): DatabaseHandle {
 /** The gateway on 127.0.0.1:0 with the mock provider, a temp storage dir, and quick mock latency. */
 export async function startTestServer(config: ServerConfigInput = {}, options: Omit<StartServerOptions, "config"> = {}): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), "tarash-server-"));
+  const database = options.database ?? testDatabase();
+  // Open before listening, as startServer does with a database of its own: PGlite's start (WASM compile, ~600 MB)
+  // then never lands in the middle of a test that measures the event loop or memory.
+  await database.db();
   const running = await startServer({
     ...options,
-    database: options.database ?? testDatabase(),
+    database,
     env: options.env ?? {},
     config: {
       logLevel: "silent",
