@@ -183,9 +183,17 @@ describe("documentation code blocks", () => {
           assert.fail(`${where(b)}: "${command}" is neither run here nor listed as not run (test/docs.test.ts NOT_RUN)`);
         }
         const [bin, ...args] = argv;
-        const result = await exec(bin!, args, { cwd, env: { ...process.env, TARASH_LOG_LEVEL: "warn" }, timeout: 60_000, maxBuffer: 64 << 20 }).catch(
-          (e: { code?: number; stdout?: string; stderr?: string }) => assert.fail(`${where(b)}: "${command}" failed (exit ${e.code}):\n${e.stderr || e.stdout}`),
-        );
+        const run = () => exec(bin!, args, { cwd, env: { ...process.env, TARASH_LOG_LEVEL: "warn" }, timeout: 60_000, maxBuffer: 64 << 20 });
+        // A job submitted by an earlier line finishes later, as it would for a reader: a download waits for it (bounded).
+        const waitsForJob = /^tarash video download /.test(command);
+        let result: { stdout: string; stderr: string } | undefined;
+        for (let tries = 0; !result; tries++) {
+          result = await run().catch((e: { code?: number; stdout?: string; stderr?: string }) => {
+            if (waitsForJob && tries < 60 && /still (queued|processing)/.test(e.stderr ?? "")) return undefined;
+            return assert.fail(`${where(b)}: "${command}" failed (exit ${e.code}):\n${e.stderr || e.stdout}`);
+          });
+          if (!result) await new Promise((r) => setTimeout(r, 500));
+        }
         lastJobId = /\b(vj_[\w-]+)/.exec(result.stdout)?.[1] ?? lastJobId;
         ran.push(command);
       }

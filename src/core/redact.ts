@@ -63,6 +63,11 @@ export function isSecretKey(key: string): boolean {
 
 const URL_IN_TEXT = /https?:\/\/[^\s"'<>]+/g;
 const BEARER = /\b(Bearer|Basic|Token|Key)\s+[A-Za-z0-9._~+/=-]{8,}/g;
+/**
+ * A provider's masked echo of a key (`sk-proj-****************CRET`, `sk-…abcd`): the visible prefix and
+ * tail are still part of the key, so the whole token goes.
+ */
+const MASKED_KEY = /[A-Za-z0-9_-]*(?:\*{4,}|…)[A-Za-z0-9_-]{2,}/g;
 
 function maskUrl(raw: string): string {
   const q = raw.indexOf("?");
@@ -89,6 +94,7 @@ export function redactString(input: string): string {
   const p = pattern();
   if (p) out = out.replace(p, REDACTED);
   if (out.includes(" ")) out = out.replace(BEARER, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  if (out.includes("****") || out.includes("…")) out = out.replace(MASKED_KEY, REDACTED);
   if (out.includes("://")) out = out.replace(URL_IN_TEXT, maskUrl);
   return out;
 }

@@ -64,3 +64,14 @@ describe("redact", () => {
     assert.equal(rec.config.apiKey, REDACTED);
   });
 });
+
+describe("a provider's masked echo of a key", () => {
+  it("loses its visible prefix and tail too (OpenAI: 'Incorrect API key provided: sk-proj-****CRET')", () => {
+    const out = redactString("Incorrect API key provided: sk-proj-********************************CRET. You can find your API key at https://platform.openai.com/account/api-keys.");
+    assert.doesNotMatch(out, /CRET|sk-proj/);
+    assert.match(out, /Incorrect API key provided: /);
+    assert.equal(redactString("key sk-…abcd was rejected").includes("abcd"), false);
+    // Ordinary text with asterisks or an ellipsis stays as it is.
+    assert.equal(redactString("rated **** by users; more… soon"), "rated **** by users; more… soon");
+  });
+});
