@@ -46,6 +46,20 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** Sleep `ms`, or less when `signal` aborts: resolves either way (for loops that check their own stop flag). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 /**
  * Settle with `promise`, or reject with the abort reason once `signal` aborts: at once, or after at most
  * `graceMs` while the promise winds down. It guarantees a prompt cancel even when a user-registered

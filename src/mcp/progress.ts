@@ -1,4 +1,5 @@
 import type { ServerNotification } from "@modelcontextprotocol/sdk/types.js";
+import { pause } from "../core/abort.js";
 import type { Gateway } from "../core/gateway.js";
 import type { GenerationConfigInput } from "../core/types.js";
 
@@ -27,18 +28,6 @@ const SETTLED = new Set(["completed", "failed", "cancelled"]);
  */
 const FINAL_NOTIFICATION_GAP_MS = 50;
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /**
  * Poll a video job, sending `notifications/progress` (0–100) at each status, until it settles, the
@@ -63,7 +52,7 @@ export async function watchJob(gateway: Gateway, jobId: string, config: Generati
       });
     }
     if (SETTLED.has(status.status)) {
-      await sleep(FINAL_NOTIFICATION_GAP_MS, options.signal);
+      await pause(FINAL_NOTIFICATION_GAP_MS, options.signal);
       return {
         status: status.status,
         progressPercent: status.progressPercent,
@@ -73,7 +62,7 @@ export async function watchJob(gateway: Gateway, jobId: string, config: Generati
     }
     const left = deadline - Date.now();
     if (left <= 0 || options.signal.aborted) break;
-    await sleep(Math.min(options.pollIntervalMs, left), options.signal);
+    await pause(Math.min(options.pollIntervalMs, left), options.signal);
   }
   return { status: lastStatus, progressPercent: lastPercent, next: "still running: call get_job with this jobId" };
 }

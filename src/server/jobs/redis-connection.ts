@@ -53,19 +53,6 @@ export function isRedisOutage(error: unknown): boolean {
   return CONNECTION_MESSAGE.test(error.message) || UNAVAILABLE_REPLY.test(error.message);
 }
 
-/** Sleep `ms`, or less when `signal` aborts. */
-export function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Wait for `promise` at most `ms` (it is left to settle on its own). */
 export async function atMost(promise: Promise<unknown>, ms: number): Promise<void> {

@@ -25,7 +25,8 @@ import {
   QueueUnavailableError,
   TERMINAL_STATUSES,
 } from "./queue.js";
-import { COMMAND_TIMEOUT_MS, QUEUE_RETRY_AFTER_SECONDS, atMost, commandConnectionOptions, isRedisOutage, pause, workerConnectionOptions } from "./redis-connection.js";
+import { COMMAND_TIMEOUT_MS, QUEUE_RETRY_AFTER_SECONDS, atMost, commandConnectionOptions, isRedisOutage, workerConnectionOptions } from "./redis-connection.js";
+import { pause } from "../../core/abort.js";
 import { type JobScripts, jobScripts } from "./redis-scripts.js";
 
 export interface RedisQueueOptions {
