@@ -10,8 +10,8 @@
  *   fetch   – global fetch, redirect "error" (as the library sends a POST; "follow" would make fetch clone
  *             and tee the body, a cost the library does not pay), JSON parsed, the base64 taken;
  *   undici  – undici.request() with the same body, JSON parsed;
- *   tarash  – createGateway().generateImage on openai/gpt-image-1 (the built package in dist/);
- *   ai-sdk  – generateImage from `ai` with `@ai-sdk/openai`'s `openai.image("gpt-image-1")` pointed at the fake via baseURL.
+ *   tarash  – createGateway().generateImage on openai/gpt-image-2 (the built package in dist/);
+ *   ai-sdk  – generateImage from `ai` with `@ai-sdk/openai`'s `openai.image("gpt-image-2")` pointed at the fake via baseURL.
  * The library's own cost is its CPU per call above raw fetch; the target compares it with the AI SDK's.
  */
 import { createOpenAI } from "@ai-sdk/openai";
@@ -61,12 +61,12 @@ export async function benchLibrary(): Promise<LibraryResult> {
   try {
     const base = `http://127.0.0.1:${upstream.port}/v1`;
     const url = `${base}/images/generations`;
-    const body = JSON.stringify({ model: "gpt-image-1", prompt: PROMPT, size: "1024x1024" });
+    const body = JSON.stringify({ model: "gpt-image-2", prompt: PROMPT, size: "1024x1024" });
     const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
     const { createGateway } = await loadLibrary();
     const gateway = createGateway();
-    const config = { provider: "openai", model: "gpt-image-1", apiKey: KEY, baseUrl: base, maxRetries: 0 };
-    const aiModel = createOpenAI({ apiKey: KEY, baseURL: base }).image("gpt-image-1");
+    const config = { provider: "openai", model: "gpt-image-2", apiKey: KEY, baseUrl: base, maxRetries: 0 };
+    const aiModel = createOpenAI({ apiKey: KEY, baseURL: base }).image("gpt-image-2");
 
     const calls: Record<Contender, () => Promise<number>> = {
       async fetch() {

@@ -243,7 +243,7 @@ export async function benchServer(): Promise<ScenarioResult[]> {
 
   const upstreamOrigin = `http://127.0.0.1:${upstream.port}`;
   const upstreamBase = `${upstreamOrigin}/v1`;
-  const openaiBody = JSON.stringify({ model: "gpt-image-1", prompt: PROMPT, size: "1024x1024" });
+  const openaiBody = JSON.stringify({ model: "gpt-image-2", prompt: PROMPT, size: "1024x1024" });
   const openaiHeaders = { "content-type": "application/json", authorization: `Bearer ${KEY}` };
   const targets: Target[] = [];
   if (TARGETS.includes("upstream")) {

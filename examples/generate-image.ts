@@ -1,6 +1,6 @@
 /**
  * Generate an image and write it to a file. Offline with the mock provider; switch to a real one by
- * changing the config, e.g. { model: "gpt-image-1" } with OPENAI_API_KEY set.
+ * changing the config, e.g. { model: "gpt-image-2" } with OPENAI_API_KEY set.
  *
  *   npx tsx examples/generate-image.ts out.png
  */

@@ -1,6 +1,6 @@
 /**
  * The Tarash gateway under test in bench/server, as its own process: auth off on 127.0.0.1, one route
- * `bench` → openai/gpt-image-1 whose base URL is the fake upstream, no retries. Argument: the upstream
+ * `bench` → openai/gpt-image-2 whose base URL is the fake upstream, no retries. Argument: the upstream
  * port. BENCH_LOG_LEVEL sets the gateway's log level (default `info`, the service default: one JSON
  * line per request on stderr, which the parent sends to a file).
  */
@@ -20,7 +20,7 @@ try {
       server: { host: "127.0.0.1", port: 0, shutdownTimeoutMs: 1000 },
       logLevel: (process.env.BENCH_LOG_LEVEL ?? "info") as "info",
       providers: { openai: { apiKey: "sk-bench-dummy-key-0000000000", baseUrl: `http://127.0.0.1:${upstreamPort}/v1` } },
-      routes: { bench: { model: "openai/gpt-image-1", retries: 0 } },
+      routes: { bench: { model: "openai/gpt-image-2", retries: 0 } },
       defaultRoutes: { image: "bench" },
       defaults: { maxRetries: 0 },
       storage: { dir: mkdtempSync(join(tmpdir(), "tarash-bench-")), signingSecret: "bench-signing-secret" },

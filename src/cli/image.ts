@@ -12,7 +12,7 @@ export const IMAGE_HELP = `Usage: tarash image "<prompt>" [options]
 Generate images and write them to files.
 
 Model and routing
-  -m, --model <id|alias>        model id or alias (dall-e-3, gpt-image-1, fal-ai/flux/dev, mock, provider/model)
+  -m, --model <id|alias>        model id or alias (gpt-image-2, fal-ai/flux/dev, mock, provider/model)
   -p, --provider <id>           provider id (openai, fal, replicate, google, stability, bfl, xai, alibaba, luma, mock)
       --fallback <provider/model>  try this when the previous one fails with a retryable error (repeatable)
       --retries <n>             retries of retryable errors per model (default 2)

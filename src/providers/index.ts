@@ -61,6 +61,6 @@ export const ALIAS_RULES: readonly AliasRule[] = [
  * (test/core/catalog-defaults.test.ts fails 60 days before a default's shutdown day).
  */
 export const DEFAULT_MODELS: Record<MediaKind, ResolvedModel> = {
-  image: { provider: "openai", model: "gpt-image-1" },
+  image: { provider: "openai", model: "gpt-image-2" },
   video: { provider: "google", model: "veo-3.1-generate-001" },
 };

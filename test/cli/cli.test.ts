@@ -116,7 +116,7 @@ describe("tarash CLI", () => {
   });
 
   it("maps provider failures to distinct exit codes", async () => {
-    const base = ["image", "--provider", "openai", "--model", "gpt-image-1-mini", "--base-url", openai.url, "--retries", "0"];
+    const base = ["image", "--provider", "openai", "--model", "gpt-image-2", "--base-url", openai.url, "--retries", "0"];
     const auth = await tarash([...base, "a cat"], { cwd: dir, env: { OPENAI_API_KEY: "sk-wrong-key-000000000" } });
     assert.equal(auth.code, 3, auth.stderr);
     assert.doesNotMatch(auth.stderr, /sk-wrong-key-000000000/);
@@ -124,23 +124,23 @@ describe("tarash CLI", () => {
     assert.equal(moderation.code, 4, moderation.stderr);
     const ok = await tarash([...base, "a cat", "--size", "1024x1024", "--out", "cat.png"], { cwd: dir, env: { OPENAI_API_KEY: "sk-cli-test-1234567890" } });
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stderr, /openai\/gpt-image-1-mini/);
+    assert.match(ok.stderr, /openai\/gpt-image-2/);
   });
 
   it("takes a fallback when the first model fails", async () => {
-    const run = await tarash(["image", "x", "--provider", "openai", "--model", "gpt-image-1-mini", "--base-url", "http://127.0.0.1:9", "--retries", "0", "--fallback", "mock/mock-image", "--size", "1024x1024", "--out", "fb.png"], {
+    const run = await tarash(["image", "x", "--provider", "openai", "--model", "gpt-image-2", "--base-url", "http://127.0.0.1:9", "--retries", "0", "--fallback", "mock/mock-image", "--size", "1024x1024", "--out", "fb.png"], {
       cwd: dir,
       env: { OPENAI_API_KEY: "sk-cli-test-1234567890" },
     });
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /fallback taken/);
-    assert.match(run.stderr, /tried openai\/gpt-image-1-mini: HTTPConnectionError/);
-    const alone = await tarash(["image", "x", "--provider", "openai", "--model", "gpt-image-1-mini", "--base-url", "http://127.0.0.1:9", "--retries", "0", "--size", "1024x1024"], {
+    assert.match(run.stderr, /tried openai\/gpt-image-2: HTTPConnectionError/);
+    const alone = await tarash(["image", "x", "--provider", "openai", "--model", "gpt-image-2", "--base-url", "http://127.0.0.1:9", "--retries", "0", "--size", "1024x1024"], {
       cwd: dir,
       env: { OPENAI_API_KEY: "sk-cli-test-1234567890" },
     });
     assert.equal(alone.code, 5, alone.stderr);
-    assert.match(alone.stderr, /^error \[openai\/gpt-image-1-mini\]: .+$/m);
+    assert.match(alone.stderr, /^error \[openai\/gpt-image-2\]: .+$/m);
     assert.doesNotMatch(alone.stderr, /\n\s+at /);
   });
 

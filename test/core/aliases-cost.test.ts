@@ -8,8 +8,8 @@ describe("resolveModel", () => {
   const gw = createGateway({ aliases: { fast: "mock/mock-image", house: { provider: "mock", model: "mock-image" } } });
   it("maps aliases by pattern", () => {
     const table: [string | undefined, string, string][] = [
-      [undefined, "openai", "gpt-image-1"],
-      ["openai", "openai", "gpt-image-1"],
+      [undefined, "openai", "gpt-image-2"],
+      ["openai", "openai", "gpt-image-2"],
       ["dall-e-3", "openai", "dall-e-3"],
       ["gpt-image-1.5", "openai", "gpt-image-1.5"],
       ["flux-pro-1.1", "bfl", "flux-pro-1.1"],

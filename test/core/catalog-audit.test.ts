@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ValidationError, createGateway } from "../../src/index.js";
+import { SERVED_ON } from "../helpers/served-on.js";
 
 /** One test per row of the 2026-12 catalog audit (issue #11), on the audit's day. */
 const gw = createGateway({ now: () => new Date("2026-12-07T12:00:00Z"), logLevel: "silent" });
@@ -46,10 +47,36 @@ describe("catalog audit 2026-12: every row fixed", () => {
   });
 
   it("OpenAI: dall-e-2 and dall-e-3 are retired with GPT image replacements", () => {
-    refused(() => gw.validateRequest({ model: "dall-e-3" }, { prompt: "x" }), /openai\/dall-e-3 was shut down on 2026-05-12; use openai\/gpt-image-1 /);
+    refused(() => gw.validateRequest({ model: "dall-e-3" }, { prompt: "x" }), /openai\/dall-e-3 was shut down on 2026-05-12; use openai\/gpt-image-2 /);
     const v = gw.validateRequest({ model: "dall-e-2", validation: "coerce" }, { prompt: "x" });
-    assert.equal(v.model, "gpt-image-1-mini");
-    assert.ok(v.warnings.some((w) => /dall-e-2 was shut down on 2026-05-12; using openai\/gpt-image-1-mini instead/.test(w)));
+    assert.equal(v.model, "gpt-image-2");
+    assert.ok(v.warnings.some((w) => /dall-e-2 was shut down on 2026-05-12; using openai\/gpt-image-2 instead/.test(w)));
+  });
+
+  it("OpenAI: gpt-image-1 (2026-10-23) and gpt-image-1-mini, gpt-image-1.5, chatgpt-image-latest (2026-12-01) are retired for gpt-image-2", () => {
+    refused(() => gw.validateRequest({ model: "gpt-image-1" }, { prompt: "x" }), /openai\/gpt-image-1 was shut down on 2026-10-23; use openai\/gpt-image-2 /);
+    for (const model of ["gpt-image-1-mini", "gpt-image-1.5", "gpt-image-1.5-2025-12-16", "chatgpt-image-latest"]) {
+      refused(() => gw.validateRequest({ provider: "openai", model }, { prompt: "x" }), new RegExp(`openai/${model.replace(/\./g, "\\.")} was shut down on 2026-12-01; use openai/gpt-image-2 `));
+      const v = gw.validateRequest({ provider: "openai", model, validation: "coerce" }, { prompt: "x", quality: "low", size: "1024x1024" });
+      assert.equal(v.model, "gpt-image-2", model);
+      const cap = gw.getModelCapabilities(model, "openai");
+      assert.equal(cap?.deprecatedOn, "2026-06-02");
+      assert.match(cap?.source ?? "", /^https:\/\/developers\.openai\.com\/api\/docs\/deprecations/);
+    }
+    // The facts carry their source; the gpt-image-1 date comes from OpenAI's own model page.
+    assert.match(gw.getModelCapabilities("gpt-image-1", "openai")?.source ?? "", /^https:\/\/developers\.openai\.com\/ja-JP\/api\/docs\/models\/gpt-image-1 /);
+    // Before the shutdown, the same ids were deprecated, with their day in the warning.
+    const then = createGateway({ now: SERVED_ON, logLevel: "silent" });
+    assert.ok(then.validateRequest({ model: "gpt-image-1.5" }, { prompt: "x" }).warnings.some((w) => /gpt-image-1\.5 is deprecated and shuts down on 2026-12-01; move to openai\/gpt-image-2/.test(w)));
+  });
+
+  it("Azure OpenAI follows Azure's own retirement schedule: gpt-image-1 gone, 1.5 and 1-mini deprecated with Azure's days, gpt-image-2 GA and the default", () => {
+    refused(() => gw.validateRequest({ provider: "azure-openai", model: "gpt-image-1" }, { prompt: "x" }), /azure-openai\/gpt-image-1 was shut down on 2026-10-23; use azure-openai\/gpt-image-2 /);
+    const mid = gw.validateRequest({ provider: "azure-openai", model: "gpt-image-1.5" }, { prompt: "x" });
+    assert.ok(mid.warnings.some((w) => /azure-openai\/gpt-image-1\.5 is deprecated and shuts down on 2026-12-16/.test(w)), mid.warnings.join("\n"));
+    assert.equal(gw.getModelCapabilities("gpt-image-1-mini", "azure-openai")?.shutdownOn, "2027-04-07", "Azure's day, not OpenAI's 2026-12-01");
+    assert.deepEqual(gw.resolveModel(undefined, { provider: "azure-openai", kind: "image" }), { provider: "azure-openai", model: "gpt-image-2" });
+    assert.deepEqual(gw.validateRequest({ provider: "azure-openai", model: "gpt-image-2" }, { prompt: "x" }).warnings, []);
   });
 
   it("fal: the Veo 3 / Veo 2 / Sora 2 endpoints are retired, with Veo 3.1 replacements", () => {
@@ -73,12 +100,14 @@ describe("catalog audit 2026-12: every row fixed", () => {
     assert.deepEqual(gw.validateRequest({ provider: "xai", model: "grok-imagine-image-2.0" }, { prompt: "x", quality: "low" }).warnings, []);
   });
 
-  it("Sora takes 4, 8 or 12 seconds only", () => {
-    // Azure still lists sora-2 (deprecated there: no Azure retirement date was found).
-    refused(() => gw.validateRequest({ provider: "azure-openai", model: "sora-2" }, { prompt: "x", durationSeconds: 16 }, "video"), /durationSeconds 16 .*allowed: 4, 8, 12/);
-    const v = gw.validateRequest({ provider: "azure-openai", model: "sora-2", validation: "coerce" }, { prompt: "x", durationSeconds: 20 }, "video");
+  it("Sora takes 4, 8 or 12 seconds only (checked on a day Sora was served)", () => {
+    const then = createGateway({ now: SERVED_ON, logLevel: "silent" });
+    refused(() => then.validateRequest({ provider: "azure-openai", model: "sora-2" }, { prompt: "x", durationSeconds: 16 }, "video"), /durationSeconds 16 .*allowed: 4, 8, 12/);
+    const v = then.validateRequest({ provider: "azure-openai", model: "sora-2", validation: "coerce" }, { prompt: "x", durationSeconds: 20 }, "video");
     assert.equal(v.request.durationSeconds, 12);
-    assert.ok(v.warnings.some((w) => /azure-openai\/sora-2 is deprecated/.test(w)), v.warnings.join("\n"));
+    assert.ok(v.warnings.some((w) => /azure-openai\/sora-2 is deprecated and shuts down on 2026-09-15/.test(w)), v.warnings.join("\n"));
+    // On the audit day Azure's sora-2 is past its retirement (Azure schedule: 2026-09-15), with no video model to replace it.
+    refused(() => gw.validateRequest({ provider: "azure-openai", model: "sora-2", validation: "coerce" }, { prompt: "x" }, "video"), /azure-openai\/sora-2 was shut down on 2026-09-15/);
   });
 
   it("gpt-image-2: the aspect ratio must be between 1:3 and 3:1 (size and aspectRatio alike)", () => {
@@ -99,8 +128,8 @@ describe("catalog audit 2026-12: every row fixed", () => {
 describe("bare aliases resolve to the provider's current default", () => {
   it("openai, dall-e, gemini, imagen, grok, stability, flux", () => {
     const table: [string, string, string][] = [
-      ["openai", "openai", "gpt-image-1"],
-      ["dall-e", "openai", "gpt-image-1"],
+      ["openai", "openai", "gpt-image-2"],
+      ["dall-e", "openai", "gpt-image-2"],
       ["gemini", "google", "gemini-3.1-flash-image"],
       ["imagen", "google", "gemini-3.1-flash-image"],
       ["grok", "xai", "grok-imagine-image"],

@@ -54,9 +54,14 @@ describe("tarash models: lifecycle in the CLI", () => {
   });
 
   it("--check exits 0 when nothing needs attention and 1 (with the list) when something does", async () => {
-    const ok = await tarash(["models", "--check", "--as-of", "2026-12-07"], dir);
+    const ok = await tarash(["models", "--check", "--provider", "openai", "--as-of", "2026-12-07"], dir);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /catalog ok on 2026-12-07/);
+    // On the audit day the one thing due is Azure's gpt-image-1.5 (Azure retires it on 2026-12-16).
+    const today = await tarash(["models", "--check", "--as-of", "2026-12-07"], dir);
+    assert.equal(today.code, 1, today.stdout + today.stderr);
+    assert.match(today.stdout, /azure-openai\s+gpt-image-1\.5\s+shutdown-near\s+shuts down on 2026-12-16, in 9 days/);
+    assert.equal(today.stdout.trim().split("\n").length, 2, today.stdout);
     // Half a year on, entries verified in November 2026 are stale.
     const later = await tarash(["models", "--check", "--as-of", "2027-06-15"], dir);
     assert.equal(later.code, 1, later.stderr);

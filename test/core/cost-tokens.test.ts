@@ -6,9 +6,11 @@ import { estimateTextTokens, imageInputTokens, inputImageDimensions } from "../.
 import type { FakeServer } from "../helpers/fake-server.js";
 import { startOpenAIFake } from "../fakes/openai.js";
 import { GOOGLE_FAKE_KEY, startGoogleFake } from "../fakes/google.js";
+import { SERVED_ON } from "../helpers/served-on.js";
 
 const KEY = "test-key-1234567890";
-const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
+// The GPT image tables priced here are gpt-image-1.5's (shut down 2026-12-01): run on a day it was served.
+const gw = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 const png = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: { r: 9, g: 9, b: 9 } } }).png().toBuffer();
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-9;
 /** The output part of an estimate: what the images cost, apart from the prompt and input images. */
@@ -93,7 +95,7 @@ describe("estimateCost counts prompt and input-image tokens for token-priced mod
     const flash = { ...priceOf("google", "gemini-2.5-flash-image") };
     assert.equal(flash.unit, "token");
     const cap = (price: ModelCapability["price"]): ModelCapability => ({ provider: "google", model: "g", kind: "image", inputs: { maxImages: 4 }, price });
-    const reg = createGateway({ logLevel: "silent", env: {} });
+    const reg = createGateway({ now: SERVED_ON, logLevel: "silent", env: {} });
     reg.registerModel({ ...cap(flash), provider: "mock", model: "flash-priced" });
     const est = reg.estimateCost({ provider: "mock", model: "flash-priced" }, { prompt: "x", imageList: [{ image: small }, { image: big }] })!;
     // 300x200 → 258; 1024² → four 768² tiles → 1032. $0.30 per million.

@@ -6,6 +6,7 @@ import type { FakeServer } from "../helpers/fake-server.js";
 import { DEFAULT_STEPS, FAL_KEY, type FalFake, startFalFake } from "../fakes/fal.js";
 import { startOpenAIFake } from "../fakes/openai.js";
 import { GOOGLE_FAKE_KEY, startGoogleFake } from "../fakes/google.js";
+import { SERVED_ON } from "../helpers/served-on.js";
 
 const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 const OPENAI_KEY = "test-key-1234567890";
@@ -55,8 +56,10 @@ describe("named sizes (fal's image_size presets) as `size`", () => {
   });
 
   it("OpenAI (fixed sizes): strict names the preset, its pixels and the allowed sizes; coerce picks the nearest", async () => {
+    // gpt-image-1.5 (fixed sizes) shut down on 2026-12-01: checked on a day it was served.
+    const then = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, logLevel: "silent", env: {} });
     const cfg = { provider: "openai", model: "gpt-image-1.5", apiKey: OPENAI_KEY, baseUrl: openai.url };
-    await assert.rejects(gw.generateImage(cfg, { prompt: "x", size: "landscape_4_3" }), (e: unknown) => {
+    await assert.rejects(then.generateImage(cfg, { prompt: "x", size: "landscape_4_3" }), (e: unknown) => {
       assert.ok(e instanceof ValidationError);
       assert.equal(e.field, "size");
       assert.match(e.message, /landscape_4_3 \(1024x768\)/);
@@ -64,7 +67,7 @@ describe("named sizes (fal's image_size presets) as `size`", () => {
       return true;
     });
     assert.equal(openai.requests.length, 0, "nothing was sent");
-    const res = await gw.generateImage({ ...cfg, validation: "coerce" }, { prompt: "x", size: "landscape_4_3" });
+    const res = await then.generateImage({ ...cfg, validation: "coerce" }, { prompt: "x", size: "landscape_4_3" });
     assert.equal((openai.requests.at(-1)!.json as { size: string }).size, "1536x1024");
     assert.ok(res.warnings.some((w) => w.includes("landscape_4_3")));
   });

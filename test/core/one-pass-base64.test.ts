@@ -43,7 +43,7 @@ describe("base64 from a provider reaches the caller byte for byte", () => {
   });
   after(() => upstream.close());
 
-  const config = () => ({ provider: "openai", model: "gpt-image-1", apiKey: "sk-test-000000000000", baseUrl: `${upstream.url}/v1`, maxRetries: 0 });
+  const config = () => ({ provider: "openai", model: "gpt-image-2", apiKey: "sk-test-000000000000", baseUrl: `${upstream.url}/v1`, maxRetries: 0 });
 
   it("as a data: URL carrying the provider's base64 unchanged, with type and size read from its head", async () => {
     const res = await createGateway({ logLevel: "silent" }).generateImage(config(), { prompt: "a lighthouse", size: "1536x1024" });
@@ -81,7 +81,7 @@ describe("base64 from a provider reaches the caller byte for byte", () => {
     before(async () => {
       gw = await startTestServer({
         providers: { openai: { apiKey: "sk-test-000000000000", baseUrl: `${upstream.url}/v1` } },
-        routes: { big: { model: "openai/gpt-image-1", retries: 0 } },
+        routes: { big: { model: "openai/gpt-image-2", retries: 0 } },
         mock: { enabled: false },
       });
     });

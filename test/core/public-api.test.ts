@@ -72,7 +72,7 @@ describe("public API (PRODUCT.md §1)", () => {
 
   it("the top-level functions work unbound, as named imports are used", async () => {
     const { generateImage, resolveModel, listModels } = lib;
-    assert.deepEqual(resolveModel(undefined), { provider: "openai", model: "gpt-image-1" });
+    assert.deepEqual(resolveModel(undefined), { provider: "openai", model: "gpt-image-2" });
     assert.ok(listModels({ provider: "mock" }).length > 0);
     const res = await generateImage({ provider: "mock", mock: { latencyMs: 0 } }, { prompt: "unbound", size: "16x16" });
     assert.equal(res.status, "completed");

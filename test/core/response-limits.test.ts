@@ -55,7 +55,7 @@ describe("provider response caps", () => {
   it("the library config reaches it: createGateway({ network: { maxResponseBytes } })", async () => {
     const gw = createGateway({ logLevel: "silent", network: { maxResponseBytes: 4_096 } });
     const error = await gw
-      .generateImage({ provider: "openai", model: "gpt-image-1", apiKey: "sk-test-response-limits-000", baseUrl: `${fake.url}/v1`, maxRetries: 0 }, { prompt: "x" })
+      .generateImage({ provider: "openai", model: "gpt-image-2", apiKey: "sk-test-response-limits-000", baseUrl: `${fake.url}/v1`, maxRetries: 0 }, { prompt: "x" })
       .catch((e: unknown) => e);
     assert.ok(error instanceof HTTPError, String(error));
     assert.match(error.message, /^openai sent a response body over the 4096-byte limit \(network\.maxResponseBytes\)/);

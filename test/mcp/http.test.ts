@@ -128,7 +128,7 @@ describe("the gateway's /mcp endpoint (streamable HTTP, official SDK client)", (
     const models = jsonOf(await call(a, "list_models", { kind: "video" }));
     assert.ok((models.count as number) > 0);
     assert.ok((models.models as { kind: string }[]).every((m) => m.kind === "video"));
-    const cost = jsonOf(await call(a, "estimate_cost", { kind: "image", model: "gpt-image-1", request: { size: "1024x1024" } }));
+    const cost = jsonOf(await call(a, "estimate_cost", { kind: "image", model: "gpt-image-2", request: { size: "1024x1024" } }));
     assert.ok((cost.cost as { amountUsd: number }).amountUsd > 0);
   });
 });

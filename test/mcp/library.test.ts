@@ -83,7 +83,7 @@ describe("createMcpServer over a library gateway", () => {
   it("a provider's refusal is a tool error with its message: no stack, no key", async () => {
     const gateway = createGateway({ logLevel: "silent", providers: { openai: { apiKey: WRONG_KEY, baseUrl: openai.url } }, defaults: { maxRetries: 0 } });
     const client = await connect({ gateway });
-    const r = await call(client, "generate_image", { prompt: "x", model: "gpt-image-1", size: "1024x1024" });
+    const r = await call(client, "generate_image", { prompt: "x", model: "gpt-image-2", size: "1024x1024" });
     assert.equal(r.isError, true);
     const text = textOf(r);
     assert.match(text, /AuthenticationError/);

@@ -74,9 +74,9 @@ describe("tarash mcp --mock (stdio, official SDK client)", () => {
   });
 
   it("a size the model does not take is a tool error listing the model's sizes", async () => {
-    const r = await call(client, "generate_image", { prompt: "x", model: "gpt-image-1", size: "1000x1000" });
+    const r = await call(client, "generate_image", { prompt: "x", model: "alibaba/wanx-v1", size: "1000x1000" });
     assert.equal(r.isError, true);
-    assert.match(textOf(r), /size "1000x1000" is not supported by openai\/gpt-image-1; allowed: 1024x1024, 1536x1024, 1024x1536, auto/);
+    assert.match(textOf(r), /size "1000x1000" is not supported by alibaba\/wanx-v1; allowed: 1024x1024, 720x1280, 1280x720, 768x1152/);
     assert.doesNotMatch(textOf(r), /\n\s+at /, "no stack trace");
   });
 
@@ -149,7 +149,7 @@ describe("tarash mcp --mock (stdio, official SDK client)", () => {
   it("list_models filters by provider and kind; an unknown provider lists the real ones", async () => {
     const r = jsonOf(await call(client, "list_models", { provider: "openai", kind: "image" }));
     const ids = (r.models as { id: string; kind: string }[]).map((m) => m.id);
-    assert.ok(ids.includes("openai/gpt-image-1"), ids.join(", "));
+    assert.ok(ids.includes("openai/gpt-image-2"), ids.join(", "));
     assert.ok((r.models as { kind: string }[]).every((m) => m.kind === "image"));
     const bad = await call(client, "list_models", { provider: "bogus" });
     assert.equal(bad.isError, true);
@@ -157,12 +157,12 @@ describe("tarash mcp --mock (stdio, official SDK client)", () => {
   });
 
   it("estimate_cost prices a request from the catalog", async () => {
-    const r = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "gpt-image-1", request: { size: "1024x1024", quality: "high" } }));
-    assert.equal(r.model, "gpt-image-1");
+    const r = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "gpt-image-2", request: { size: "1024x1024", quality: "high" } }));
+    assert.equal(r.model, "gpt-image-2");
     const cost = r.cost as { amountUsd: number; estimated: boolean };
     assert.equal(cost.estimated, true);
     assert.ok(cost.amountUsd > 0);
-    const low = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "gpt-image-1", request: { size: "1024x1024", quality: "low" } }));
+    const low = jsonOf(await call(client, "estimate_cost", { kind: "image", model: "gpt-image-2", request: { size: "1024x1024", quality: "low" } }));
     assert.ok((low.cost as { amountUsd: number }).amountUsd < cost.amountUsd, "low quality costs less");
     const model = "google/veo-3.1-fast-generate-001";
     const eight = jsonOf(await call(client, "estimate_cost", { kind: "video", model, request: { durationSeconds: 8 } }));

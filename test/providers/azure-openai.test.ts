@@ -12,10 +12,12 @@ import {
 import { type FakeServer, ONE_PIXEL_PNG, type RecordedRequest } from "../helpers/fake-server.js";
 import { MODERATION_WORD, startAzureOpenAIFake } from "../fakes/azure-openai.js";
 import { BLOCKED_WORD } from "../fakes/openai.js";
+import { SERVED_ON } from "../helpers/served-on.js";
 
 const KEY = "test-key-1234567890";
 const TOKEN = "entra-token-abcdefghijklmnop";
-const gw = createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
+// Wire-format tests on gpt-image-1 and dall-e-3 deployments: run on a day Azure still served them.
+const gw = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 
 let fake: FakeServer;
 const cfg = (model: string, providerConfig: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
@@ -106,7 +108,7 @@ describe("azure-openai images", () => {
   });
 
   it("providerConfig.endpoint and AZURE_OPENAI_API_KEY from the environment", async () => {
-    const envGw = createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent", env: { AZURE_OPENAI_API_KEY: KEY } });
+    const envGw = createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, logLevel: "silent", env: { AZURE_OPENAI_API_KEY: KEY } });
     await envGw.generateImage({ provider: "azure-openai", model: "gpt-image-1", providerConfig: { endpoint: fake.url } }, { prompt: "x" });
     assert.equal(only().headers["api-key"], KEY);
   });

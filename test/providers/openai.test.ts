@@ -85,10 +85,10 @@ describe("openai images", () => {
     assert.ok(!JSON.stringify(res.rawResponse).includes(ONE_PIXEL_PNG.toString("base64").slice(0, 20)), "rawResponse omits base64");
   });
 
-  it("defaults to gpt-image-1 when the config names only the provider", async () => {
+  it("defaults to gpt-image-2 when the config names only the provider", async () => {
     const res = await gw.generateImage({ provider: "openai", apiKey: KEY, baseUrl: fake.url }, { prompt: "default model" });
-    assert.equal(res.model, "gpt-image-1");
-    assert.equal(body(only("POST", "/images/generations")).model, "gpt-image-1");
+    assert.equal(res.model, "gpt-image-2");
+    assert.equal(body(only("POST", "/images/generations")).model, "gpt-image-2");
   });
 
   it("dall-e-3: style, hd quality, wide size, response_format b64_json, revised prompt; n=3 split into 3 calls with summed cost", async () => {
@@ -383,7 +383,9 @@ describe("openai images", () => {
 
   it("estimates cost from the catalog before a call", () => {
     assert.equal(gw.estimateCost({ model: "dall-e-3" }, { prompt: "x", quality: "hd", size: "1024x1792", n: 2 })?.amountUsd, 0.24);
-    assert.equal(estimateCost({ model: "gpt-image-1" }, { prompt: "x" })?.amountUsd, 0.167005);
+    assert.equal(gw.estimateCost({ model: "gpt-image-1" }, { prompt: "x" })?.amountUsd, 0.167005);
+    // The default gateway (real clock) prices the default model from OpenAI's gpt-image-2 table: high 1024² $0.211.
+    assert.equal(estimateCost({}, { prompt: "x", quality: "high", size: "1024x1024" })?.amountUsd, 0.211005);
   });
 
   it("returns decodable PNG bytes for dall-e", async () => {

@@ -29,7 +29,7 @@ function dataLayerContract(name: string, open: () => Promise<GatewayDatabase>) {
     });
 
     it("writes and reads typed rows, and aggregates them", async () => {
-      const base = { tenant: "acme", key_id: "k1", route: "fast", kind: "image" as const, provider: "openai", model: "gpt-image-1", status: "success" as const };
+      const base = { tenant: "acme", key_id: "k1", route: "fast", kind: "image" as const, provider: "openai", model: "gpt-image-2", status: "success" as const };
       await database.db
         .insertInto("usage_events")
         .values([

@@ -135,7 +135,7 @@ describe("a hostile upstream cannot crash or exhaust the gateway", () => {
     });
     // Load the adapter once: the first call compiles its modules, which is not what is measured here.
     await upstream.setMode("endless-error");
-    await gw.json("/v1/images/generations", { body: { model: "gpt-image-1", prompt: "warm-up" } });
+    await gw.json("/v1/images/generations", { body: { model: "gpt-image-2", prompt: "warm-up" } });
     baseline = process.memoryUsage().rss;
   });
   after(async () => {
@@ -154,7 +154,7 @@ describe("a hostile upstream cannot crash or exhaust the gateway", () => {
       await upstream.setMode(c.mode);
       const t0 = performance.now();
       const { result, worstHealthzMs, peakRss, probes } = await watch(gw, () =>
-        gw.json("/v1/images/generations", { body: { model: "gpt-image-1", prompt: "a lighthouse" } }),
+        gw.json("/v1/images/generations", { body: { model: "gpt-image-2", prompt: "a lighthouse" } }),
       );
       const error = result.body.error as { message: string; type: string; code: string };
       assert.equal(result.status, 502, JSON.stringify(result.body));
@@ -178,7 +178,7 @@ describe("a hostile upstream cannot crash or exhaust the gateway", () => {
     });
     try {
       await upstream.setMode("endless");
-      const res = await small.json("/v1/images/generations", { body: { model: "gpt-image-1", prompt: "x" } });
+      const res = await small.json("/v1/images/generations", { body: { model: "gpt-image-2", prompt: "x" } });
       assert.equal(res.status, 502);
       assert.match((res.body.error as { message: string }).message, /over the 2097152-byte limit/);
     } finally {

@@ -168,7 +168,7 @@ describe("config", () => {
     const ok = parseServerConfig(
       {
         logLevel: "silent",
-        routes: { a: { model: "b", fallbacks: ["v"] }, b: { model: "openai/gpt-image-1", fallbacks: ["flux-pro-1.1", { model: "mock-image" }] }, v: { model: "veo-3.0-generate-001", provider: "google" } },
+        routes: { a: { model: "b", fallbacks: ["v"] }, b: { model: "openai/gpt-image-2", fallbacks: ["flux-pro-1.1", { model: "mock-image" }] }, v: { model: "veo-3.0-generate-001", provider: "google" } },
         aliases: { house: "mock/mock-image" },
       },
       {},

@@ -10,8 +10,8 @@ const nestedObject = (levels: number, leaf = "1") => '{"a":'.repeat(levels) + le
 /** A fallback chain `levels` deep, written as JSON text (the raw shape a hostile client sends). */
 /** A client fallback chain of a real model (a client may not name the mock on a gateway that does not enable it). */
 function fallbackChain(levels: number): string {
-  let chain = '{"model":"openai/gpt-image-1"}';
-  for (let i = 0; i < levels; i++) chain = `{"model":"openai/gpt-image-1","fallbacks":[${chain}]}`;
+  let chain = '{"model":"openai/gpt-image-2"}';
+  for (let i = 0; i < levels; i++) chain = `{"model":"openai/gpt-image-2","fallbacks":[${chain}]}`;
   return chain;
 }
 
@@ -62,7 +62,7 @@ describe("structure limits: too deep or too long is a 400 before any work", () =
     assert.match(errorOf(deep.body).message, /limits\.maxFallbackDepth/);
     assert.equal(errorOf(deep.body).param, "config.fallbacks.0.fallbacks.0.fallbacks.0.fallbacks.0");
 
-    const wide = { model: "openai/gpt-image-1", fallbacks: Array.from({ length: 5 }, () => ({ model: "openai/gpt-image-1", fallbacks: [{ model: "openai/gpt-image-1" }] })) };
+    const wide = { model: "openai/gpt-image-2", fallbacks: Array.from({ length: 5 }, () => ({ model: "openai/gpt-image-2", fallbacks: [{ model: "openai/gpt-image-2" }] })) };
     const long = await gw.json("/v1/jobs", { body: { kind: "image", config: wide, request: { prompt: "x", size: "1024x1024" } } });
     assert.equal(long.status, 400, JSON.stringify(long.body));
     assert.match(errorOf(long.body).message, /limits\.maxFallbackTargets/);

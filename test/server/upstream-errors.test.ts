@@ -68,7 +68,7 @@ describe("provider errors through the gateway", () => {
     upstream.hits.length = 0;
   });
 
-  const generate = () => gw.json("/v1/images/generations", { body: { model: "gpt-image-1", prompt: "a lighthouse" } });
+  const generate = () => gw.json("/v1/images/generations", { body: { model: "gpt-image-2", prompt: "a lighthouse" } });
 
   describe("a provider echoing the key", () => {
     it("in its error param, code, type and message: nothing of it reaches the response, the job record, its events, the job list or the log", async () => {
@@ -77,7 +77,7 @@ describe("provider errors through the gateway", () => {
       assert.equal(sync.status, 400);
       assertNoKey(JSON.stringify(sync.body), "the HTTP response");
 
-      const created = await gw.json("/v1/jobs", { body: { kind: "image", model: "gpt-image-1", request: { prompt: "x" } } });
+      const created = await gw.json("/v1/jobs", { body: { kind: "image", model: "gpt-image-2", request: { prompt: "x" } } });
       const id = created.body.id as string;
       const events = await readSse(await fetch(`${gw.url}/v1/jobs/${id}/events`));
       assert.equal(events.at(-1)!.event, "failed");

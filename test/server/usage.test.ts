@@ -47,7 +47,7 @@ describe("usage ledger through the gateway", () => {
         ],
       },
       routes: {
-        real: { model: "openai/gpt-image-1", retries: 0 },
+        real: { model: "openai/gpt-image-2", retries: 0 },
         fast: { model: "mock/mock-image", retries: 0, mock: { enabled: true, latencyMs: 5 } },
         flaky: {
           model: "mock/mock-image",
@@ -83,7 +83,7 @@ describe("usage ledger through the gateway", () => {
     const rows = await (await gw.gateway.state.database.db()).selectFrom("usage_events").selectAll().where("tenant", "=", "acme").execute();
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.provider, "openai");
-    assert.equal(rows[0]!.model, "gpt-image-1");
+    assert.equal(rows[0]!.model, "gpt-image-2");
     assert.ok(rows[0]!.latency_ms >= 0);
     assert.ok(!JSON.stringify(rows).includes(ACME_KEY));
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
@@ -133,7 +133,7 @@ describe("usage ledger through the gateway", () => {
     assert.equal(byDay.status, 200);
     assert.deepEqual((byDay.body.groups as { key: string }[]).map((g) => g.key), [today]);
     const byModel = await gw.json("/v1/usage?group_by=model", { headers: auth(ACME_KEY) });
-    assert.deepEqual((byModel.body.groups as { key: string }[]).map((g) => g.key), ["openai/gpt-image-1"]);
+    assert.deepEqual((byModel.body.groups as { key: string }[]).map((g) => g.key), ["openai/gpt-image-2"]);
     const past = await gw.json("/v1/usage?from=2020-01-01&to=2020-01-31&group_by=provider", { headers: auth(ACME_KEY) });
     assert.equal((past.body.totals as Record<string, number>).attempts, 0);
     assert.deepEqual(past.body.groups, []);

@@ -8,6 +8,6 @@ export const azureOpenAIProvider: ProviderDefinition = {
   envKeys: ["AZURE_OPENAI_API_KEY"],
   models: [...AZURE_OPENAI_IMAGE_MODELS, ...AZURE_OPENAI_VIDEO_MODELS],
   // No video default: Sora 2 follows OpenAI's shutdown (deprecated here) and Sora 1 is a preview.
-  defaultModels: { image: "gpt-image-1" },
+  defaultModels: { image: "gpt-image-2" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

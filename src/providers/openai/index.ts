@@ -9,6 +9,6 @@ export const openaiProvider: ProviderDefinition = {
   defaultBaseUrl: "https://api.openai.com/v1",
   models: [...OPENAI_IMAGE_MODELS, ...OPENAI_VIDEO_MODELS],
   // No video default: OpenAI shut its only video API (Sora) down on 2026-09-24.
-  defaultModels: { image: "gpt-image-1" },
+  defaultModels: { image: "gpt-image-2" },
   load: () => import("./adapter.js").then((m) => m.adapter),
 };

@@ -79,7 +79,7 @@ const SOURCES = {
   "gpt-image-1": `${PRICING_PAGE} (figures as quoted by third-party copies of the page, e.g. burncloud.com; token rates match)`,
   "gpt-image-1-mini": "https://developers.openai.com/api/docs/models/gpt-image-1-mini",
   "gpt-image-1.5": `${PRICING_PAGE} (figures as quoted by third-party copies of the page, e.g. runware.ai, docs.apiyi.com)`,
-  "gpt-image-2": `${PRICING_PAGE} (1024 sizes as quoted by third parties, e.g. ai-primer.com; 2048² and 4K rows from OpenAI's calculator algorithm as transcribed on community.openai.com/t/1382699)`,
+  "gpt-image-2": `${PRICING_PAGE} (token rates $5 text in, $8 image in, $30 image out per million; 1024 sizes as in OpenAI's image generation guide, quoted by third parties, e.g. ai-primer.com and github.com/calesthio/OpenMontage/pull/256; 2048² and 4K rows from OpenAI's calculator algorithm as transcribed on community.openai.com/t/1382699)`,
 };
 
 const GPT_IMAGE_1_PRICE = gptImagePrice({ outputUsdPerMillion: 40, inputUsdPerMillion: 5, inputImageUsdPerMillion: 10, tokensPerImage: 4160 }, GPT_IMAGE_1_TABLE, SOURCES["gpt-image-1"]);
@@ -123,14 +123,47 @@ const GPT_IMAGE_LIFECYCLE: ModelLifecycle = {
   source: "https://github.com/openai/openai-node/blob/7b7d6ca/src/resources/images.ts",
 };
 
+/**
+ * gpt-image-2: GA since 2026-04-21 (default snapshot gpt-image-2-2026-04-21), listed in openai-node's ImageModel,
+ * and absent from the deprecations page's shutdown table (checked 2026-12-07).
+ */
+const GPT_IMAGE_2_LIFECYCLE: ModelLifecycle = {
+  status: "ga",
+  verifiedOn: "2026-12-07",
+  source: "https://developers.openai.com/api/docs/models/gpt-image-2 (no shutdown date on https://developers.openai.com/api/docs/deprecations)",
+};
+
 /** "DALL·E 2 and DALL·E 3 are deprecated and removed from the API" (OpenAI's model pages), shut down 2026-05-12. */
 const DALL_E_SHUTDOWN = { status: "retired", shutdownOn: "2026-05-12", verifiedOn: "2026-12-07" } as const;
+
+/** OpenAI's deprecations page: the "2026-06-02 GPT image model deprecations" row (notice 2026-06-02, shutdown 2026-12-01). */
+const DEPRECATIONS_PAGE = "https://developers.openai.com/api/docs/deprecations#2026-06-02-gpt-image-model-deprecations";
+
+/**
+ * Where a retired GPT image model sends callers. OpenAI recommends its newest models (gpt-image-2.6-sunburst
+ * or -flare on the deprecations page, GPT-Image-2.5 Sunburst on the gpt-image-1 page); those are not in this
+ * catalog because their parameters (quality xhigh/max, complexity) are documented only by third parties so far,
+ * and no official SDK snapshot here lists them. gpt-image-2 is GA, in openai-node's ImageModel, and has no
+ * shutdown date on the deprecations page, so it is the replacement and the default.
+ */
+const GPT_IMAGE_SUCCESSOR = "gpt-image-2";
+
+/** Shut down on 2026-12-01 (deprecations page, notice 2026-06-02); recommended replacement gpt-image-2.6-sunburst/-flare. */
+const SHUT_DOWN_2026_12_01 = {
+  status: "retired",
+  deprecatedOn: "2026-06-02",
+  shutdownOn: "2026-12-01",
+  replacement: GPT_IMAGE_SUCCESSOR,
+  verifiedOn: "2026-12-07",
+  source: `${DEPRECATIONS_PAGE} (OpenAI recommends gpt-image-2.6-sunburst or -flare; this catalog points at gpt-image-2, the newest model it can verify)`,
+} as const;
 
 /** Model entries shared by `openai` and `azure-openai` (Azure serves the same models under deployments). */
 export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provider">[] = [
   {
     ...DALL_E_SHUTDOWN,
-    replacement: "gpt-image-1-mini",
+    // OpenAI named gpt-image-1 / gpt-image-1-mini in 2026; both are shut down since, so callers go to their successor.
+    replacement: GPT_IMAGE_SUCCESSOR,
     source: "https://developers.openai.com/api/docs/models/dall-e-2",
     // The only model OpenAI ever served variations on: with it gone, variations have no model left.
     variations: true,
@@ -149,7 +182,7 @@ export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provide
   },
   {
     ...DALL_E_SHUTDOWN,
-    replacement: "gpt-image-1",
+    replacement: GPT_IMAGE_SUCCESSOR,
     source: "https://developers.openai.com/api/docs/models/dall-e-3",
     model: "dall-e-3",
     kind: "image",
@@ -172,12 +205,22 @@ export const OPENAI_IMAGE_MODEL_ENTRIES: readonly Omit<ModelCapability, "provide
     },
     adapterHints: { family: "dall-e-3" satisfies OpenAIImageFamily },
   },
-  gptImage("gpt-image-1", "GPT Image 1", GPT_IMAGE_1_PRICE),
-  gptImage("gpt-image-1-mini", "GPT Image 1 mini", GPT_IMAGE_1_MINI_PRICE),
-  gptImage("gpt-image-1.5", "GPT Image 1.5", GPT_IMAGE_1_5_PRICE),
-  gptImage2("gpt-image-2", "GPT Image 2", GPT_IMAGE_2_PRICE),
-  gptImage2("gpt-image-2-2026-04-21", "GPT Image 2 (2026-04-21 snapshot)", GPT_IMAGE_2_PRICE),
-  gptImage("chatgpt-image-latest", "ChatGPT Image (latest)"),
+  {
+    ...gptImage("gpt-image-1", "GPT Image 1", GPT_IMAGE_1_PRICE),
+    status: "retired",
+    shutdownOn: "2026-10-23",
+    replacement: GPT_IMAGE_SUCCESSOR,
+    verifiedOn: "2026-12-07",
+    // OpenAI's own model page (the Japanese edition carries the notice): "GPT Image 1 は 2026 年 10 月 23 日に提供を終了".
+    source:
+      "https://developers.openai.com/ja-JP/api/docs/models/gpt-image-1 (shut down 2026-10-23, GPT-Image-2.5 Sunburst recommended; the same date on third-party copies of the deprecations page, e.g. dev.to/importstatic, weighmyprompt.com)",
+  },
+  { ...gptImage("gpt-image-1-mini", "GPT Image 1 mini", GPT_IMAGE_1_MINI_PRICE), ...SHUT_DOWN_2026_12_01 },
+  { ...gptImage("gpt-image-1.5", "GPT Image 1.5", GPT_IMAGE_1_5_PRICE), ...SHUT_DOWN_2026_12_01 },
+  { ...gptImage("gpt-image-1.5-2025-12-16", "GPT Image 1.5 (2025-12-16 snapshot)", GPT_IMAGE_1_5_PRICE), ...SHUT_DOWN_2026_12_01 },
+  { ...gptImage2("gpt-image-2", "GPT Image 2", GPT_IMAGE_2_PRICE), ...GPT_IMAGE_2_LIFECYCLE },
+  { ...gptImage2("gpt-image-2-2026-04-21", "GPT Image 2 (2026-04-21 snapshot)", GPT_IMAGE_2_PRICE), ...GPT_IMAGE_2_LIFECYCLE },
+  { ...gptImage("chatgpt-image-latest", "ChatGPT Image (latest)"), ...SHUT_DOWN_2026_12_01 },
 ];
 
 export const OPENAI_IMAGE_MODELS: readonly CatalogEntry[] = catalog(

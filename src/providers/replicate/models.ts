@@ -267,11 +267,13 @@ export const REPLICATE_IMAGE_MODELS: readonly CatalogEntry[] = catalog({ status:
     maxNPerCall: 1,
     price: { unit: "image", usd: 0.04 },
     adapterHints: hints({ aspectRatio: "aspect_ratio", outputFormat: "output_format", outputFormatValues: { jpeg: "jpg" } }),
-    // Google shut all Imagen models down (Firebase's Imagen migration guide, as early as 2026-08-17); Replicate
-    // has published no notice, so the entry is deprecated rather than retired.
+    // Google shut all Imagen models down on 2026-08-17 (Gemini API and Vertex AI). Replicate has published no
+    // shutdown date for its google/imagen-4 (searched 2026-12-07), so there is no shutdownOn to record: the entry
+    // is deprecated from the upstream day on, and a call still goes out, with a warning.
     status: "deprecated",
+    deprecatedOn: "2026-08-17",
     verifiedOn: "2026-12-07",
-    source: "https://firebase.google.com/docs/ai-logic/imagen-models-migration (upstream; no Replicate notice found)",
+    source: "https://firebase.google.com/docs/ai-logic/imagen-models-migration (upstream shutdown 2026-08-17; no Replicate notice or date found)",
   },
 ] satisfies ModelCapability[]).map(replicateSource));
 

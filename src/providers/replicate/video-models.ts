@@ -102,14 +102,16 @@ const kling = (
  * `price` is declared and no cost is estimated.
  */
 /**
- * Google retired Veo 2 and 3.0 on 2026-06-30 (Vertex model pages); Replicate has published no notice, so
- * those entries are deprecated (a warning, the call still goes out) with Veo 3.1 as the replacement.
+ * Google retired Veo 2 and 3.0 on 2026-06-30 (Vertex model pages). Replicate has published no shutdown date for
+ * its google/veo-2 / veo-3 / veo-3-fast (searched 2026-12-07), so no shutdownOn is recorded: the entries are
+ * deprecated from the upstream day on (a warning, the call still goes out) with Veo 3.1 as the replacement.
  */
 const UPSTREAM_VEO_RETIRED = {
   status: "deprecated",
+  deprecatedOn: "2026-06-30",
   replacement: "google/veo-3.1",
   verifiedOn: "2026-12-07",
-  source: "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/veo/3-0-generate (upstream; no Replicate notice found)",
+  source: "https://docs.cloud.google.com/gemini-enterprise-agent-platform/models/veo/3-0-generate (upstream retirement 2026-06-30; no Replicate notice or date found)",
 } as const;
 
 export const REPLICATE_VIDEO_MODELS: readonly CatalogEntry[] = catalog({ status: "ga", verifiedOn: "2026-11-22", source: "https://replicate.com/collections/official" }, ([
