@@ -16,6 +16,17 @@ export interface AliasRule {
   provider: string;
   model?: string | undefined;
   defaultModel?: boolean | undefined;
+  /**
+   * The pattern is the provider's own id namespace (`fal-ai/…`), not a resemblance: an id under it that the
+   * catalog lacks is still that provider's, and is not refused as a guess.
+   */
+  namespace?: boolean | undefined;
+}
+
+/** How a name was resolved, for the caller that needs to know (filled in by resolveModelWith). */
+export interface ResolveTrace {
+  /** Set when only a name pattern (not the catalog, a prefix or an explicit provider) tied the id to a provider. */
+  byPattern?: AliasRule;
 }
 
 export type UserAliases = Record<string, string | ResolvedModel>;
@@ -29,6 +40,7 @@ export interface ResolveOptions {
   knownProviders: readonly string[];
   userAliases?: UserAliases | undefined;
   defaults: Record<MediaKind, ResolvedModel>;
+  trace?: ResolveTrace | undefined;
 }
 
 /**
@@ -79,6 +91,7 @@ export function resolveModelWith(model: string | undefined, options: ResolveOpti
   for (const rule of options.rules) {
     if (!rule.pattern.test(model)) continue;
     if (rule.defaultModel) return resolveModelWith(undefined, { ...options, provider: rule.provider }, depth + 1);
+    if (options.trace && !rule.model && !rule.namespace) options.trace.byPattern = rule;
     return { provider: rule.provider, model: rule.model ?? model };
   }
   throw new ValidationError(

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { attemptSignal, backoffDelay, raceAbort, sleep } from "./abort.js";
-import { resolveModelWith, type ResolvedModel } from "./aliases.js";
+import { resolveModelWith, type ResolveTrace, type ResolvedModel } from "./aliases.js";
 import type { ModelCapability } from "./capabilities.js";
 import { createContext, type MockedContext } from "./context.js";
 import { CancelledError, GenerationFailedError, HTTPError, TarashError, ValidationError, stamp } from "./errors.js";
@@ -17,8 +17,8 @@ import type {
   NormalizedImageRequest,
   NormalizedVideoRequest,
 } from "./types.js";
-import { checkLifecycle } from "./lifecycle.js";
-import { applyCapabilities, resolveNamedSize, type ValidationMode, zodToValidationError } from "./validate.js";
+import { checkLifecycle, effectiveStatus } from "./lifecycle.js";
+import { applyCapabilities, fieldTypos, resolveNamedSize, type ValidationMode, zodToValidationError } from "./validate.js";
 import { redact } from "./redact.js";
 
 const DEFAULT_MAX_RETRIES = 2;
@@ -45,8 +45,9 @@ export function flattenChain(config: GenerationConfig): GenerationConfig[] {
   return out;
 }
 
-export function resolveConfigModel(core: GatewayCore, config: GenerationConfig, kind: MediaKind): ResolvedModel {
+export function resolveConfigModel(core: GatewayCore, config: GenerationConfig, kind: MediaKind, trace?: ResolveTrace): ResolvedModel {
   return resolveModelWith(config.model, {
+    trace,
     provider: config.provider,
     kind,
     registry: core.registry,
@@ -74,7 +75,8 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
   request: R,
   kind: MediaKind,
 ): PreparedCall<R> {
-  const { provider, model } = resolveConfigModel(core, config, kind);
+  const trace: ResolveTrace = {};
+  const { provider, model } = resolveConfigModel(core, config, kind, trace);
   const mocked = provider === "mock" || (config.mock ?? core.mock)?.enabled === true;
   if (!core.registry.getProvider(provider) && !mocked) {
     const available = core.registry.providerIds();
@@ -85,6 +87,7 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
     });
   }
   const mode: ValidationMode = config.validation ?? core.options.defaults?.validation ?? "strict";
+  const typoWarnings = checkFieldTypos(request, mode, provider, model);
   const capability = core.registry.getModel(provider, model);
   if (capability && capability.kind !== kind) {
     throw new ValidationError(`${provider}/${model} generates ${capability.kind}, not ${kind}`, {
@@ -94,20 +97,46 @@ export function prepare<R extends NormalizedImageRequest | NormalizedVideoReques
     });
   }
   if (!capability) {
-    return {
-      config,
-      provider,
-      model,
-      capability: undefined,
-      request: resolveNamedSize(request),
-      warnings: [`model ${model} is not in the ${provider} catalog: parameters are passed through unchecked`],
-      mocked,
-    };
+    const warnings = [`model ${model} is not in the ${provider} catalog: parameters are passed through unchecked`];
+    // Only the name's resemblance ties it to the provider (`fluxx` → bfl): most likely a typo, so strict refuses it.
+    if (trace.byPattern) {
+      const now = core.now();
+      const near = core.registry.suggestModels(provider, kind, model, (m) => effectiveStatus(m, now) !== "retired").map((m) => `${provider}/${m}`);
+      const hint = near.length > 0 ? `did you mean ${near.join(", ")}?` : `see \`tarash models --provider ${provider}\``;
+      const what = `model ${JSON.stringify(model)} is not in the catalog; only its name suggests ${provider}`;
+      if (mode === "strict") {
+        throw new ValidationError(`${what}; ${hint} (to send it anyway, name the provider: "${provider}/${model}", or use validation "coerce")`, {
+          issues: [{ field: "model", message: `${what}; ${hint}`, ...(near.length > 0 ? { allowed: near } : {}) }],
+          provider,
+          model,
+        });
+      }
+      warnings[0] = `${what}; ${hint} It was sent to ${provider} unchecked`;
+    }
+    return { config, provider, model, capability: undefined, request: resolveNamedSize(request), warnings: [...typoWarnings, ...warnings], mocked };
   }
   // A retired model is refused (strict) or swapped for its replacement (coerce) before anything is sent.
   const life = checkLifecycle(capability, mode, core.now(), (id) => core.registry.getModel(provider, id));
   const { request: checked, warnings } = applyCapabilities(request, life.capability, mode, kind);
-  return { config, provider, model: life.capability.model, capability: life.capability, request: checked, warnings: [...life.warnings, ...warnings], mocked };
+  return { config, provider, model: life.capability.model, capability: life.capability, request: checked, warnings: [...typoWarnings, ...life.warnings, ...warnings], mocked };
+}
+
+/**
+ * A top-level request field that is not one but is spelled like one (`sizee`): strict refuses it naming the field
+ * and the one it resembles; coerce passes it on in extraParams, as before, with a warning that says so.
+ */
+function checkFieldTypos(request: object, mode: ValidationMode, provider: string, model: string): string[] {
+  const typos = fieldTypos(request);
+  if (typos.length === 0) return [];
+  const says = (t: { field: string; suggestion: string }) => `unknown field ${JSON.stringify(t.field)}; did you mean ${JSON.stringify(t.suggestion)}?`;
+  if (mode === "strict") {
+    throw new ValidationError(`Invalid request: ${typos.map(says).join("; ")} (fields the gateway does not know go in extraParams)`, {
+      issues: typos.map((t) => ({ field: t.field, message: says(t), allowed: [t.suggestion] })),
+      provider,
+      model,
+    });
+  }
+  return typos.map((t) => `${says(t)} It was passed to the provider as extraParams.${t.field}`);
 }
 
 export interface AttemptInput<R> {

@@ -1,4 +1,5 @@
 import type { ModelCapability } from "./capabilities.js";
+import { closest, typoBudget } from "./did-you-mean.js";
 import { ValidationError } from "./errors.js";
 import type { ProviderAdapter, ProviderDefinition } from "./provider.js";
 import type { MediaKind } from "./types.js";
@@ -115,6 +116,23 @@ export class Registry {
   /** Every catalog entry, local entries overriding inherited ones. */
   listModels(filter: { provider?: string | undefined; kind?: MediaKind | undefined } = {}): ModelCapability[] {
     return this.current().models.filter((m) => (!filter.provider || m.provider === filter.provider) && (!filter.kind || m.kind === filter.kind));
+  }
+
+  /**
+   * "Did you mean" for a model id not in `provider`'s catalog: the nearest ids and aliases of that provider and
+   * kind that `served` accepts (callers pass the lifecycle check), by edit distance or a shared prefix of 4+.
+   */
+  suggestModels(provider: string, kind: MediaKind, model: string, served: (m: ModelCapability) => boolean, limit = 3): string[] {
+    const names = new Map<string, string>();
+    for (const m of this.listModels({ provider, kind })) {
+      if (!served(m)) continue;
+      for (const name of [m.model, ...(m.aliases ?? [])]) if (!names.has(name)) names.set(name, m.model);
+    }
+    const near = closest(model, names.keys(), { limit: limit * 2, maxDistance: Math.max(2, typoBudget(model)), prefixAtLeast: 4 });
+    // An alias and its model would read as two suggestions for one thing: keep the first name of each model.
+    const out: string[] = [];
+    for (const name of near) if (!out.some((o) => names.get(o) === names.get(name))) out.push(name);
+    return out.slice(0, limit);
   }
 
   /** Providers whose catalog has this model id or alias. */

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ModelCapability } from "./capabilities.js";
+import { closest, editDistance } from "./did-you-mean.js";
 import { ValidationError, type ValidationIssue } from "./errors.js";
 import { ImageRequestSchema, VideoRequestSchema } from "./schemas.js";
 import {
@@ -31,6 +32,32 @@ export function zodToValidationError(error: z.ZodError, what: string): Validatio
   return new ValidationError(`Invalid ${what}: ${text}`, { issues });
 }
 
+/** A top-level field the schema does not know, spelled like one it does (`sizee` → `size`). */
+export interface FieldTypo {
+  field: string;
+  suggestion: string;
+}
+
+/**
+ * Near-misses found while parsing, per parsed request (kept beside the request rather than in it, so the
+ * request the adapters see is unchanged). prepare() turns them into an error (strict) or a warning (coerce).
+ */
+const TYPOS = new WeakMap<object, readonly FieldTypo[]>();
+
+export function fieldTypos(request: object): readonly FieldTypo[] {
+  return TYPOS.get(request) ?? [];
+}
+
+/**
+ * The known field an unknown one is a typo of: within 1 edit for names up to 5 characters, 2 beyond, never for
+ * names under 3 characters (so a provider parameter such as `cfg` is not taken for `n`). Case alone counts as a typo.
+ */
+export function fieldTypo(field: string, known: readonly string[]): string | undefined {
+  if (field.length < 3) return undefined;
+  const budget = field.length <= 5 ? 1 : 2;
+  return closest(field, known.filter((k) => k.length >= 3 && Math.abs(k.length - field.length) <= budget), { limit: 1, maxDistance: budget }).find((k) => editDistance(k, field) <= budget);
+}
+
 function captureExtra<S extends z.ZodObject>(schema: S, input: unknown, what: string): z.output<S> {
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     throw new ValidationError(`Invalid ${what}: expected an object`, { issues: [{ field: what, message: "expected an object" }] });
@@ -50,6 +77,12 @@ function captureExtra<S extends z.ZodObject>(schema: S, input: unknown, what: st
   if (!parsed.success) throw zodToValidationError(parsed.error, what);
   const out = parsed.data as z.output<S> & { extraParams?: Record<string, unknown> };
   if (Object.keys(extra).length > 0) out.extraParams = { ...extra, ...out.extraParams };
+  const knownNames = Object.keys(known);
+  const typos = extraEntries.flatMap(([field]) => {
+    const suggestion = fieldTypo(field, knownNames);
+    return suggestion ? [{ field, suggestion }] : [];
+  });
+  if (typos.length > 0) TYPOS.set(out, typos);
   return out;
 }
 

@@ -49,11 +49,11 @@ export const ALIAS_RULES: readonly AliasRule[] = [
   { pattern: /^(sd|stable-)/i, provider: "stability" },
   { pattern: /^(gemini|imagen|veo)/i, provider: "google" },
   { pattern: /^grok/i, provider: "xai" },
-  { pattern: /^fal-ai\//i, provider: "fal" },
+  { pattern: /^fal-ai\//i, provider: "fal", namespace: true },
   { pattern: /^(gen[34]|act[-_]two)/i, provider: "runway" },
   { pattern: /^(photon|ray)/i, provider: "luma" },
   { pattern: /^(wan|wanx|qwen-image|z-image)/i, provider: "alibaba" },
-  { pattern: /^mock/i, provider: "mock" },
+  { pattern: /^mock/i, provider: "mock", namespace: true },
 ];
 
 /**

@@ -3,6 +3,7 @@ import type { Hono } from "hono";
 import type { z } from "zod";
 import type { GenerationConfigInput, ImageGenerationRequest } from "../../core/types.js";
 import { variationsRefusal } from "../../core/lifecycle.js";
+import { fieldTypo } from "../../core/validate.js";
 import { badRequest, fromZod } from "../errors.js";
 import { ImageEditFormSchema, ImageGenerationBodySchema, ImageVariationFormSchema } from "../schemas.js";
 import type { AppContext, AppEnv, AppState } from "../state.js";
@@ -28,6 +29,23 @@ const HANDLED = new Set([
   "image",
   "mask",
 ]);
+
+/** OpenAI Images API fields the gateway passes on as they are (not in HANDLED, but not typos either). */
+const OPENAI_PASSTHROUGH = ["background", "moderation", "output_compression", "input_fidelity", "partial_images"];
+const OPENAI_FIELDS = [...HANDLED, ...OPENAI_PASSTHROUGH];
+
+/**
+ * An unknown body field spelled like an OpenAI one (`sizee`) is a 400 naming it, unless the route (or the gateway's
+ * defaults) validates in coerce mode: then it goes to the provider verbatim, like any other unknown field.
+ */
+function refuseTypos(state: AppState, body: Record<string, unknown>, config: GenerationConfigInput): void {
+  if ((config.validation ?? state.config.defaults?.validation ?? "strict") !== "strict") return;
+  for (const field of Object.keys(body)) {
+    if (OPENAI_FIELDS.includes(field)) continue;
+    const suggestion = fieldTypo(field, OPENAI_FIELDS);
+    if (suggestion) throw badRequest(`unknown field ${JSON.stringify(field)}; did you mean ${JSON.stringify(suggestion)}?`, field);
+  }
+}
 
 /** Everything else (background, moderation, output_compression, input_fidelity, provider fields) goes to the provider verbatim. */
 function extraParams(body: Record<string, unknown>): Record<string, unknown> | undefined {
@@ -143,6 +161,7 @@ export function imageRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.post("/v1/images/generations", async (c) => {
     const body = await jsonBody(c, ImageGenerationBodySchema, state.config.limits);
     const config = state.router.resolve(body.model, "image");
+    refuseTypos(state, body, config);
     return respond(state, c, body, libraryRequest(body), config);
   });
 
@@ -152,7 +171,9 @@ export function imageRoutes(app: Hono<AppEnv>, state: AppState): void {
     const request = libraryRequest(body);
     request.imageList = body.image.map((image) => ({ image, type: "reference" as const }));
     if (body.mask) request.maskImage = body.mask;
-    return respond(state, c, body, request, state.router.resolve(body.model, "image"));
+    const config = state.router.resolve(body.model, "image");
+    refuseTypos(state, body, config);
+    return respond(state, c, body, request, config);
   });
 
   app.post("/v1/images/variations", async (c) => {
