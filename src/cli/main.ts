@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createGateway } from "../core/gateway.js";
-import { TarashError, ValidationError } from "../core/errors.js";
 import { DB_HELP, dbCommand } from "./db.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
+import { describeError, errorJson } from "./errors.js";
 import { IMAGE_HELP, imageCommand } from "./image.js";
 import { MODELS_HELP, modelsCommand } from "./models.js";
 import { refreshCommand } from "./models-refresh.js";
@@ -65,24 +65,6 @@ function logLevel(argv: string[]) {
   return argv.includes("--verbose") || argv.includes("-v") ? ("debug" as const) : ("silent" as const);
 }
 
-function describeError(error: unknown, verbose: boolean): string {
-  if (verbose && error instanceof Error && error.stack) return error.stack;
-  if (error instanceof ValidationError && error.issues.length > 0) {
-    // An issue's own message is the short form; when the error's message says more (an unknown model:
-    // which providers exist and how to name one), that is the line to show.
-    const terse = error.issues.some((i) => !error.message.includes(i.message));
-    const text = terse ? error.message : error.issues.map((i) => `${i.field}: ${i.message}`).join("; ");
-    const hint = error.field === "model" ? " (tarash models lists them)" : "";
-    return `error: ${text}${hint}`;
-  }
-  if (error instanceof TarashError) {
-    const where = error.provider ? ` [${error.provider}${error.model ? `/${error.model}` : ""}]` : "";
-    const tried = error.executionMetadata && error.executionMetadata.totalAttempts > 1 ? ` after ${error.executionMetadata.totalAttempts} attempts` : "";
-    return `error${where}: ${error.message}${tried}`;
-  }
-  return `error: ${error instanceof Error ? error.message : String(error)}`;
-}
-
 /** Entry point: returns the exit code. Ctrl-C aborts the call (cancelling the provider job) → 130. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -115,6 +97,8 @@ export async function main(argv: string[]): Promise<number> {
     terminal.done();
     const usage = error instanceof UsageError && !verbose ? ` (see tarash ${command} --help)` : "";
     process.stderr.write(`${describeError(error, verbose)}${usage}\n`);
+    // --json promises machine output on stdout: a failure is a JSON error object there too (same exit code).
+    if (json) stdout(`${JSON.stringify(errorJson(error), null, 2)}\n`);
     return exitCodeFor(error);
   } finally {
     process.off("SIGINT", onSigint);

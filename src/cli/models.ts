@@ -2,6 +2,7 @@ import type { ModelCapability, PriceBasis } from "../core/capabilities.js";
 import type { Gateway } from "../core/gateway.js";
 import { asOf, checkCatalog, dayStart } from "../core/lifecycle.js";
 import type { MediaKind } from "../core/types.js";
+import { ValidationError } from "../core/errors.js";
 import { EXIT, UsageError } from "./exit-codes.js";
 import { parseArgs } from "node:util";
 import { parseCommand, withUsage } from "./flags.js";
@@ -128,6 +129,12 @@ export function modelsCommand(argv: string[], gateway: Gateway, run: RunContext)
     return EXIT.ok;
   }
   if (values.kind && values.kind !== "image" && values.kind !== "video") throw new UsageError("--kind must be image or video");
+  const providers = gateway.providers();
+  if (values.provider !== undefined && !providers.includes(values.provider)) {
+    // An empty table and exit 0 would read as "this provider has no models".
+    const message = `unknown provider ${JSON.stringify(values.provider)}; providers: ${[...providers].sort().join(", ")}`;
+    throw new ValidationError(message, { issues: [{ field: "provider", message, allowed: [...providers].sort() }] });
+  }
   const now = parseDay(values["as-of"]);
   const models = gateway.listModels({ provider: values.provider, kind: values.kind as MediaKind | undefined }).map((m) => asOf(m, now));
   // Each action is one flag and one function; listing is what runs when no action flag is given.

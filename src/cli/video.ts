@@ -73,8 +73,12 @@ async function jobCommand(action: string, jobId: string | undefined, gateway: Ga
     const ended = status.status === "failed" || status.status === "cancelled";
     const percent = status.progressPercent !== undefined ? ` (${Math.round(status.progressPercent)}%)` : "";
     const reason = status.error ? `: ${status.error.message}` : "";
-    process.stderr.write(`error: job is ${ended ? status.status : `still ${status.status}${percent}`}${reason}; nothing to download${ended ? "" : " yet"}\n`);
-    return ended ? EXIT.provider : EXIT.failure;
+    const message = `job is ${ended ? status.status : `still ${status.status}${percent}`}${reason}; nothing to download${ended ? "" : " yet"}`;
+    process.stderr.write(`error: ${message}\n`);
+    const exitCode = ended ? EXIT.provider : EXIT.failure;
+    // The same shape as every other --json failure (src/cli/errors.ts).
+    if (v.json) run.stdout(`${JSON.stringify({ error: { type: ended ? "JobEnded" : "JobNotReady", message, exitCode, provider: status.provider, model: status.model } }, null, 2)}\n`);
+    return exitCode;
   }
   return printSummary(run, gateway, config, status.result, v.out, Boolean(v.json));
 }

@@ -98,7 +98,7 @@ describe("tarash CLI", () => {
   it("names the field on bad input and exits 2, without a stack trace", async () => {
     const run = await tarash(["image", "x", "--mock", "--quality", "ultra"], { cwd: dir });
     assert.equal(run.code, 2);
-    assert.match(run.stderr, /quality: .*allowed: low, medium, high, standard, hd/);
+    assert.match(run.stderr, /^error: --quality "ultra" is not supported by mock\/mock-image; allowed: low, medium, high, standard, hd\n$/);
     assert.doesNotMatch(run.stderr, /\n\s+at /);
     const usage = await tarash(["image", "x", "--bogus"], { cwd: dir });
     assert.equal(usage.code, 2);
