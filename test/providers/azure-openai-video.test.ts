@@ -17,6 +17,7 @@ import {
   createGateway,
 } from "../../src/index.js";
 import type { RecordedRequest } from "../helpers/fake-server.js";
+import { SERVED_ON } from "../helpers/served-on.js";
 import { type AzureSoraFake, startAzureOpenAIVideoFake } from "../fakes/azure-openai-video.js";
 import { MODERATED_WORD, SLOW_WORD, fakeMp4 } from "../fakes/openai-video.js";
 
@@ -32,7 +33,8 @@ async function settledMemory(): Promise<NodeJS.MemoryUsage> {
 }
 
 const gateway = () =>
-  createGateway({ network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
+  // Azure retired sora-2 on 2026-09-15: its wire format is checked on a day it was served.
+  createGateway({ now: SERVED_ON, network: { allowPrivateNetwork: true }, retry: { baseDelayMs: 1, maxDelayMs: 5 }, logLevel: "silent", env: {} });
 const gw = gateway();
 
 let fake: AzureSoraFake;
