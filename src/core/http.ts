@@ -5,6 +5,7 @@ import { type ErrorParser, errorFromResponse } from "./http-errors.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { redactPrefix } from "./redact.js";
+import { RequestAbort } from "./transport/request-abort.js";
 import { type HeadersLike, type Transport, type TransportBody, type TransportRequest, type TransportResponse, chooseTransport } from "./transport/select.js";
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
@@ -105,8 +106,9 @@ export class HttpClient {
   }
 
   /**
-   * One AbortController per request, linked to the attempt signal by a listener and to the timeout by a
-   * timer. AbortSignal.any + AbortSignal.timeout cost ~25 µs per call on Node 20 and lean on GC.
+   * One abort handle per request, linked to the attempt signal by a listener and to the timeout by a
+   * timer. AbortSignal.any + AbortSignal.timeout cost ~25 µs per call on Node 20 and lean on GC, and
+   * undici needs no AbortController at all (see RequestAbort).
    */
   private send(path: string, options: RequestOptions, read: typeof STREAMED): Promise<Response>;
   private send<T>(path: string, options: RequestOptions, read: (response: TransportResponse) => Promise<T>): Promise<T>;
@@ -135,14 +137,14 @@ export class HttpClient {
       }
     }
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    const controller = new AbortController();
+    const abort = new RequestAbort();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       // The reason is what a reader of a streamed body sees, so it is the error to report.
-      controller.abort(this.timeoutError(method, url, timeoutMs));
+      abort.abort(this.timeoutError(method, url, timeoutMs));
     }, timeoutMs);
-    const onAbort = () => controller.abort(attempt?.reason);
+    const onAbort = () => abort.abort(attempt?.reason);
     // A signal that can never fire needs no listener (and would collect them forever).
     const linked = attempt !== undefined && attempt !== NEVER;
     if (linked) attempt.addEventListener("abort", onAbort, { once: true });
@@ -153,7 +155,7 @@ export class HttpClient {
     let keepLinked = false;
     let keepTimer = false;
     try {
-      const response = await this.sendFollowing({ method, url, headers, body, signal: controller.signal });
+      const response = await this.sendFollowing({ method, url, headers, body, abort });
       if (started) {
         logger.debug({ provider: this.options.provider, method, url, status: response.status, ms: Math.round(performance.now() - started) }, "provider request");
       }
@@ -201,7 +203,8 @@ export class HttpClient {
     const { method } = request;
     let target = request.url;
     for (let hop = 0; ; hop++) {
-      const response = await this.transport.send(hop === 0 ? request : { ...request, url: target });
+      // Each hop gets its own header object: a transport may add to it.
+      const response = await this.transport.send(hop === 0 ? request : { ...request, url: target, headers: Object.assign(Object.create(null) as Record<string, string>, request.headers) });
       const redirected = response.opaqueRedirect || (response.status >= 300 && response.status < 400 && response.headers.has("location"));
       if (!redirected) return response;
       await response.cancel();

@@ -13,7 +13,7 @@ export function fetchTransport(fetchFn: typeof fetch): Transport {
         method: request.method,
         headers: request.headers,
         body: request.body as BodyInit | undefined,
-        signal: request.signal,
+        signal: request.abort.toSignal(),
         redirect: "manual",
       });
       return new FetchResponse(response);

@@ -4,6 +4,8 @@
  * abort, redirect policy, caps, error mapping, redaction) lives in `../http.ts` once, for both.
  */
 
+import type { RequestAbort } from "./request-abort.js";
+
 /** Read access to response headers; names are case-insensitive, repeated headers joined by ", ". */
 export interface HeadersLike {
   get(name: string): string | null;
@@ -17,11 +19,14 @@ export interface TransportRequest {
   method: string;
   /** Absolute URL. */
   url: string;
-  /** Header names as the caller wrote them; values final. */
+  /**
+   * Lower-case names, no prototype, owned by this request: a transport may add its defaults to it in
+   * place rather than copy it.
+   */
   headers: Record<string, string>;
   body: TransportBody | undefined;
-  /** Aborts the request and, once the response arrived, its body (a reader sees `signal.reason`). */
-  signal: AbortSignal;
+  /** Aborts the request and, once the response arrived, its body (a reader sees `abort.reason`). */
+  abort: RequestAbort;
 }
 
 /**

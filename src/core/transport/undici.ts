@@ -66,7 +66,7 @@ export function undiciTransport(): Transport {
   return {
     kind: "undici",
     async send(req: TransportRequest): Promise<TransportResponse> {
-      const headers = withDefaults(req);
+      const headers = withDefaults(req.headers, req.url);
       let body: Dispatcher.RequestOptions["body"];
       const given = req.body;
       if (given === undefined || typeof given === "string" || given instanceof Uint8Array) {
@@ -85,17 +85,16 @@ export function undiciTransport(): Transport {
         body = new Uint8Array(await encoded.arrayBuffer());
       }
       const { origin, path } = splitUrl(req.url);
-      const res = await undici.request.call(dispatcher(), { origin, path, method: req.method as Dispatcher.HttpMethod, headers, body, signal: req.signal });
+      const res = await undici.request.call(dispatcher(), { origin, path, method: req.method as Dispatcher.HttpMethod, headers, body, signal: req.abort });
       return new UndiciResponse(res, req.method);
     },
   };
 }
 
-function withDefaults(req: TransportRequest): Record<string, string> {
-  // Null prototype: header names come from configuration and are never looked up on Object.prototype.
-  const headers: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, req.headers);
+/** In place: the request owns its lower-cased, prototype-free header object (see TransportRequest). */
+function withDefaults(headers: Record<string, string>, url: string): Record<string, string> {
   for (const [name, value] of FETCH_DEFAULTS) if (!(name in headers)) headers[name] = value;
-  if (!("accept-encoding" in headers)) headers["accept-encoding"] = req.url.startsWith("https:") ? "br, gzip, deflate" : "gzip, deflate";
+  if (!("accept-encoding" in headers)) headers["accept-encoding"] = url.startsWith("https:") ? "br, gzip, deflate" : "gzip, deflate";
   return headers;
 }
 
