@@ -63,7 +63,10 @@ export interface GatewayOptions {
   /** Bound on each single provider HTTP request. Default 120 s. */
   requestTimeoutMs?: number | undefined;
   storage?: OutputStorage | undefined;
-  /** The fetch to use (any WHATWG fetch). Default: the platform's. */
+  /**
+   * A fetch (any WHATWG fetch) for every provider request and download. Default: provider requests go
+   * through undici's dispatcher on Node (keep-alive pools per origin), the platform's fetch elsewhere.
+   */
   fetch?: typeof fetch | undefined;
   /** Where API keys are read from. Default: process.env. */
   env?: Record<string, string | undefined> | undefined;
