@@ -15,7 +15,8 @@
  *
  * Environment: BENCH_ROUNDS (5), BENCH_DURATION (s, 2), BENCH_LARGE_DURATION (s, 2 MB scenarios, 4),
  * BENCH_WARMUP (s, 1), BENCH_CONNECTIONS (50),
- * BENCH_TARGETS (comma list of upstream,tarash,proxy,portkey), BENCH_SCENARIOS (comma list of small,
+ * BENCH_TARGETS (comma list of upstream,tarash,tarash-fetch,proxy,portkey; tarash-fetch is the same
+ * gateway with a fetch injected, i.e. provider requests on the fetch transport instead of undici's), BENCH_SCENARIOS (comma list of small,
  * large, small-1, large-1; the last two at one connection), BENCH_LOG_LEVEL (gateway log level, default
  * info), BENCH_CPU_PROF=1 (a --cpu-prof of the gateway process into BENCH_CPU_PROF_DIR).
  */
@@ -38,7 +39,7 @@ const DURATION = envNumber("BENCH_DURATION", 2);
 const LARGE_DURATION = envNumber("BENCH_LARGE_DURATION", 4);
 const WARMUP = envNumber("BENCH_WARMUP", 1);
 const CONNECTIONS = Math.round(envNumber("BENCH_CONNECTIONS", 50));
-const TARGETS = (process.env.BENCH_TARGETS || "upstream,tarash,proxy,portkey").split(",").map((s) => s.trim());
+const TARGETS = (process.env.BENCH_TARGETS || "upstream,tarash,tarash-fetch,proxy,portkey").split(",").map((s) => s.trim());
 const SCENARIOS = (process.env.BENCH_SCENARIOS || "small,large").split(",").map((s) => s.trim());
 const CLK_TCK = 100; // Linux USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s.
 
@@ -198,6 +199,8 @@ export interface ScenarioResult {
   /** Per round: tarash ÷ proxy and tarash ÷ portkey req/s. */
   vsProxy: number[];
   vsPortkey: number[];
+  /** Per round: tarash ÷ tarash-fetch req/s, the undici transport against the fetch transport. */
+  vsFetchTransport: number[];
 }
 
 function report(s: Scenario, rounds: Map<string, Measured>[], labels: Record<string, string>): ScenarioResult {
@@ -215,6 +218,7 @@ function report(s: Scenario, rounds: Map<string, Measured>[], labels: Record<str
   const ratio = (a: string, b: string) => (rounds[0]!.has(a) && rounds[0]!.has(b) ? rounds.map((r) => r.get(a)!.reqPerSec / r.get(b)!.reqPerSec) : []);
   const vsProxy = ratio("tarash", "proxy");
   const vsPortkey = ratio("tarash", "portkey");
+  const vsFetchTransport = ratio("tarash", "tarash-fetch");
   const line = (label: string, values: number[], target: number) => {
     if (!values.length) return;
     const sp = spread(values);
@@ -224,7 +228,8 @@ function report(s: Scenario, rounds: Map<string, Measured>[], labels: Record<str
   line("tarash ÷ undici proxy req/s", vsProxy, 0.5);
   if (Number.isFinite(portkeyTarget)) line("tarash ÷ portkey req/s", vsPortkey, portkeyTarget);
   else if (vsPortkey.length) console.log(`tarash ÷ portkey req/s, per round: ${fmtSpread(spread(vsPortkey))}`);
-  return { id: s.id, rounds, vsProxy, vsPortkey };
+  if (vsFetchTransport.length) console.log(`tarash ÷ tarash-fetch req/s (undici vs fetch transport), per round: ${fmtSpread(spread(vsFetchTransport))}`);
+  return { id: s.id, rounds, vsProxy, vsPortkey, vsFetchTransport };
 }
 
 export async function benchServer(): Promise<ScenarioResult[]> {
@@ -249,14 +254,16 @@ export async function benchServer(): Promise<ScenarioResult[]> {
   if (TARGETS.includes("upstream")) {
     targets.push({ name: "upstream", label: "upstream direct", url: `${upstreamBase}/images/generations`, headers: openaiHeaders, body: openaiBody, pid: upstream.child.pid });
   }
-  if (TARGETS.includes("tarash")) {
+  for (const name of ["tarash", "tarash-fetch"] as const) {
+    if (!TARGETS.includes(name)) continue;
     const prof = process.env.BENCH_CPU_PROF === "1" ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR ?? join(logDir, "prof")}`] : [];
-    const gw = await start("tarash", join(here, "helpers/gateway-process.ts"), [String(upstream.port)], ["--import", "tsx", ...prof], {
+    const gw = await start(name, join(here, "helpers/gateway-process.ts"), [String(upstream.port)], ["--import", "tsx", ...prof], {
       BENCH_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
+      BENCH_GATEWAY_TRANSPORT: name === "tarash-fetch" ? "fetch" : "undici",
     });
     targets.push({
-      name: "tarash",
-      label: "tarash gateway",
+      name,
+      label: name === "tarash" ? "tarash gateway" : "tarash gateway, fetch transport",
       url: `http://127.0.0.1:${gw.port}/v1/images/generations`,
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "bench", prompt: PROMPT, size: "1024x1024" }),
@@ -319,7 +326,21 @@ export async function benchServer(): Promise<ScenarioResult[]> {
 async function shutdown(): Promise<void> {
   shuttingDown = true;
   for (const { child } of children) if (child.connected) child.disconnect();
-  await new Promise((r) => setTimeout(r, 500));
+  // A child writing its --cpu-prof on the way out needs seconds on a loaded machine, not 500 ms.
+  const grace = process.env.BENCH_CPU_PROF === "1" ? 20_000 : 500;
+  await Promise.all(
+    children.map(({ child }) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? undefined
+        : new Promise((r) => {
+            const timer = setTimeout(r, grace);
+            child.once("exit", () => {
+              clearTimeout(timer);
+              r(undefined);
+            });
+          }),
+    ),
+  );
   killAll();
 }
 

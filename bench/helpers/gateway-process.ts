@@ -2,7 +2,8 @@
  * The Tarash gateway under test in bench/server, as its own process: auth off on 127.0.0.1, one route
  * `bench` → openai/gpt-image-2 whose base URL is the fake upstream, no retries. Argument: the upstream
  * port. BENCH_LOG_LEVEL sets the gateway's log level (default `info`, the service default: one JSON
- * line per request on stderr, which the parent sends to a file).
+ * line per request on stderr, which the parent sends to a file). BENCH_GATEWAY_TRANSPORT=fetch injects a
+ * fetch, so provider requests take the fetch transport instead of undici's dispatcher.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +27,9 @@ try {
       storage: { dir: mkdtempSync(join(tmpdir(), "tarash-bench-")), signingSecret: "bench-signing-secret" },
     },
     env: {},
+    // BENCH_GATEWAY_TRANSPORT=fetch: provider requests on an injected fetch (the fetch transport), to
+    // compare with the default undici dispatcher in the same run.
+    ...(process.env.BENCH_GATEWAY_TRANSPORT === "fetch" ? { fetch: (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init) } : {}),
   });
   process.send!({ type: "ready", port: running.port });
   process.on("disconnect", () => {

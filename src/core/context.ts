@@ -140,7 +140,7 @@ class AttemptContext implements MockedContext {
         baseUrl: this.baseUrl,
         signal,
         timeoutMs: core.options.requestTimeoutMs ?? 120_000,
-        fetch: core.fetch,
+        transport: core.transport,
         maxResponseBytes: core.options.network?.maxResponseBytes,
         provider,
         model,

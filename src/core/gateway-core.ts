@@ -6,6 +6,7 @@ import type { NetworkPolicy } from "./media/ssrf.js";
 import type { Registry } from "./registry.js";
 import { RemoteSchemaCache, type RemoteSchemaCacheOptions } from "./remote-schema/cache.js";
 import type { GenerationConfigInput, MediaKind, MockConfig } from "./types.js";
+import { type Transport, chooseTransport } from "./transport/select.js";
 
 /** Where generated media goes when a gateway has storage: the response URL becomes the stored URL. */
 export interface OutputStorage {
@@ -62,7 +63,10 @@ export interface GatewayOptions {
   /** Bound on each single provider HTTP request. Default 120 s. */
   requestTimeoutMs?: number | undefined;
   storage?: OutputStorage | undefined;
-  /** The fetch to use (any WHATWG fetch). Default: the platform's. */
+  /**
+   * A fetch (any WHATWG fetch) for every provider request and download. Default: provider requests go
+   * through undici's dispatcher on Node (keep-alive pools per origin), the platform's fetch elsewhere.
+   */
   fetch?: typeof fetch | undefined;
   /** Where API keys are read from. Default: process.env. */
   env?: Record<string, string | undefined> | undefined;
@@ -87,6 +91,8 @@ export interface GatewayCore {
   logger: Logger;
   network: NetworkPolicy;
   fetch: typeof fetch;
+  /** Provider HTTP: the injected `fetch` when there is one, else undici's dispatcher on Node (chosen once). */
+  transport: Transport;
   env: Record<string, string | undefined>;
   rules: readonly AliasRule[];
   knownProviders: readonly string[];
@@ -111,6 +117,7 @@ export function createCore(
     logger: options.logger && !options.logLevel ? createLogger({ sink: options.logger, level: "debug" }) : createLogger({ level: options.logLevel, sink: options.logger }),
     network: { allowPrivateNetwork: options.network?.allowPrivateNetwork, allowedHosts: options.network?.allowedHosts },
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    transport: chooseTransport(options.fetch),
     env,
     now: options.now ?? systemClock,
     ...routing,

@@ -3,6 +3,7 @@ import type { ModelCapability } from "./capabilities.js";
 import { asOf } from "./lifecycle.js";
 import { estimateImageCost, estimateVideoCost } from "./cost.js";
 import { createCore, type GatewayCore, type GatewayOptions } from "./gateway-core.js";
+import { preloadTransport } from "./transport/select.js";
 import { generateImageWith } from "./generate-image.js";
 import {
   type SubmittedVideo,
@@ -117,6 +118,7 @@ const routing = { rules: ALIAS_RULES, knownProviders: KNOWN_PROVIDER_IDS, defaul
 
 export function createGateway(options: GatewayOptions = {}): Gateway {
   const registry = new Registry(globalRegistry);
+  preloadTransport(options.fetch);
   return buildGateway(createCore(registry, options, routing), registry);
 }
 

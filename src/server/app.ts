@@ -57,6 +57,8 @@ export interface CreateAppOptions {
   database?: DatabaseHandle | undefined;
   /** Record every generation attempt in the usage ledger (default true). */
   recordUsage?: boolean | undefined;
+  /** Send provider requests and downloads with this fetch instead of undici's dispatcher (tests, benchmarks, custom runtimes). */
+  fetch?: typeof fetch | undefined;
 }
 
 export interface GatewayApp {
@@ -123,6 +125,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     env,
     // Published schemas of fal/Replicate models outside the catalog survive restarts here (see README).
     remoteSchemas: { dir: env.TARASH_SCHEMA_CACHE_DIR ?? "./.tarash/schemas" },
+    fetch: options.fetch,
   });
   for (const p of options.providers ?? []) gateway.registerProvider(p);
   checkRouteTargets(config, gateway);

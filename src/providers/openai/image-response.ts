@@ -4,6 +4,7 @@ import { parseSize } from "../../core/sizes.js";
 import type { AdapterImageResult, Usage } from "../../core/types.js";
 import type { OpenAIImageFamily } from "./models.js";
 import { redactPrefix } from "../../core/redact.js";
+import type { ResponseHead } from "../../core/http.js";
 
 /** `ImagesResponse` of generations, edits and variations. */
 export interface OpenAIImagesResponse {
@@ -58,7 +59,7 @@ function parseBody(data: Uint8Array, status: number, ids: { provider: string; mo
 
 /** Turn an `ImagesResponse` (read whole, so the request timeout covers the body) into the adapter result. */
 export function readImagesResponse(
-  { data, response }: { data: Uint8Array; response: Response },
+  { data, response }: { data: Uint8Array; response: ResponseHead },
   family: OpenAIImageFamily,
   ids: { provider: string; model: string; requestId?: string | undefined },
   requestIdHeaders: readonly string[],
