@@ -69,10 +69,59 @@ export function createContext(input: ContextInput): MockedContext {
 }
 
 /**
- * One attempt's context. A class rather than an object literal so that `media` can be built on first
- * use (most attempts never touch media inputs; with thousands of jobs in flight its eight closures per
- * context were a measurable share of the heap) while the object keeps a fast shape. The methods are
- * arrow fields, so an adapter may still pass `ctx.http` or `ctx.warn` around detached.
+ * The media tools of one attempt, built on first use: most attempts never touch media inputs, and with
+ * thousands of jobs in flight eight closures per context were a measurable share of the heap. A plain
+ * data property holding this object (rather than an accessor defined on each context) keeps the
+ * context a fast-mode object; `Object.defineProperty` on every instance had turned each one into a
+ * 1.6 KB dictionary. A copy of the context (`{ ...ctx, capability }`) shares the same tools.
+ */
+class LazyMediaTools implements MediaTools {
+  #tools: MediaTools | undefined;
+  readonly #core: GatewayCore;
+  readonly #signal: AbortSignal;
+
+  constructor(core: GatewayCore, signal: AbortSignal) {
+    this.#core = core;
+    this.#signal = signal;
+  }
+
+  #get(): MediaTools {
+    const core = this.#core;
+    return (this.#tools ??= createMediaTools({
+      policy: core.network,
+      maxBytes: core.options.network?.maxDownloadBytes,
+      timeoutMs: core.options.network?.downloadTimeoutMs,
+      signal: this.#signal,
+      fetch: core.fetch,
+    }));
+  }
+
+  toBytes(...args: Parameters<MediaTools["toBytes"]>) {
+    return this.#get().toBytes(...args);
+  }
+  toBase64(...args: Parameters<MediaTools["toBase64"]>) {
+    return this.#get().toBase64(...args);
+  }
+  toDataUrl(...args: Parameters<MediaTools["toDataUrl"]>) {
+    return this.#get().toDataUrl(...args);
+  }
+  toUrl(...args: Parameters<MediaTools["toUrl"]>) {
+    return this.#get().toUrl(...args);
+  }
+  toFile(...args: Parameters<MediaTools["toFile"]>) {
+    return this.#get().toFile(...args);
+  }
+  download(...args: Parameters<MediaTools["download"]>) {
+    return this.#get().download(...args);
+  }
+  open(...args: Parameters<MediaTools["open"]>) {
+    return this.#get().open(...args);
+  }
+}
+
+/**
+ * One attempt's context. A class rather than an object literal so the object keeps one fast shape. The
+ * methods are arrow fields, so an adapter may still pass `ctx.http` or `ctx.warn` around detached.
  */
 class AttemptContext implements MockedContext {
   readonly provider: string;
@@ -94,24 +143,12 @@ class AttemptContext implements MockedContext {
   readonly mock: MockConfig | undefined;
   readonly remoteSchemas: MockedContext["remoteSchemas"];
   readonly progress: (report: ProgressReport) => Promise<void>;
-  /** Built on first use; an own enumerable accessor, so a copy (`{ ...ctx, capability }`) still has it. */
-  declare readonly media: MediaTools;
+  readonly media: MediaTools;
 
   constructor(input: ContextInput) {
     const { core, config, provider, model, signal } = input;
     const def = core.registry.getProvider(provider);
-    let media: MediaTools | undefined;
-    Object.defineProperty(this, "media", {
-      enumerable: true,
-      get: () =>
-        (media ??= createMediaTools({
-          policy: core.network,
-          maxBytes: core.options.network?.maxDownloadBytes,
-          timeoutMs: core.options.network?.downloadTimeoutMs,
-          signal,
-          fetch: core.fetch,
-        })),
-    });
+    this.media = new LazyMediaTools(core, signal);
     this.provider = provider;
     this.model = model;
     this.capability = input.capability;
