@@ -3,6 +3,7 @@ import { AuthenticationError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
 import { createMediaTools, type MediaTools } from "./media/tools.js";
+import { DurationObservations, expectedDurationMs, scheduleFor } from "./poll-schedule.js";
 import { poll, type PollOptions } from "./polling.js";
 import type { AdapterContext, ProgressReport } from "./provider.js";
 import type { ModelCapability } from "./capabilities.js";
@@ -31,6 +32,14 @@ export interface ContextInput {
   /** Where progress goes; undefined when nobody listens, so polls skip building reports. */
   progress?: ((report: ProgressReport) => Promise<void>) | undefined;
   warnings: string[];
+}
+
+/** What each gateway has seen of its models' job durations (core/poll-schedule.ts). */
+const observations = new WeakMap<GatewayCore, DurationObservations>();
+function observationsOf(core: GatewayCore): DurationObservations {
+  let o = observations.get(core);
+  if (!o) observations.set(core, (o = new DurationObservations()));
+  return o;
 }
 
 /** The `progress` of a context nobody listens to: shared, so a job without a listener allocates nothing for it. */
@@ -188,16 +197,44 @@ class AttemptContext implements MockedContext {
         // A cancel call made after the attempt was aborted must not inherit the aborted signal.
         ...("signal" in options && options.signal === undefined ? { timeoutMs: options.timeoutMs ?? CANCEL_TIMEOUT_MS } : {}),
       });
+    // A caller's pollIntervalMs (config, or the gateway defaults merged into it) is obeyed as is; without
+    // one, a poll at the context's pace follows the model's expected duration (core/poll-schedule.ts).
+    const callerPaced = config.pollIntervalMs !== undefined;
     this.poll = <T>(options: Omit<PollOptions<T>, "signal" | "onProgress">) => {
       const unbounded = input.deadline === undefined && this.maxPollAttempts === undefined;
-      return poll({
+      // An adapter that chose its own pace (the mock polls at a fraction of its known latency) keeps it.
+      const adaptive = !callerPaced && options.intervalMs === this.pollIntervalMs;
+      const observed = adaptive ? observationsOf(core) : undefined;
+      const expected = observed ? expectedDurationMs(this.capability, observed, provider, model) : undefined;
+      const started = Date.now();
+      // The job finished between the last check that found it running and the one that found it done:
+      // the midpoint is what is observed, so the polling pace itself does not inflate the estimate.
+      let lastRunning = started;
+      const check = options.check;
+      const running = poll({
         maxAttempts: this.maxPollAttempts,
-        deadline: unbounded ? Date.now() + DEFAULT_POLL_LIMIT_MS : input.deadline,
+        deadline: unbounded ? started + DEFAULT_POLL_LIMIT_MS : input.deadline,
         what: `${provider} ${model} job`,
         ...options,
+        ...(expected !== undefined ? scheduleFor(expected) : {}),
+        ...(observed
+          ? {
+              check: async (attempt: number) => {
+                const at = Date.now();
+                const step = await check(attempt);
+                if (!step.done) lastRunning = at;
+                return step;
+              },
+            }
+          : {}),
         signal,
         // Nobody listening: the poll skips building progress reports altogether.
         onProgress: input.progress,
+      });
+      if (!observed) return running;
+      return running.then((value) => {
+        observed.observe(provider, model, (lastRunning + Date.now()) / 2 - started);
+        return value;
       });
     };
     this.warn = (message: string) => {
