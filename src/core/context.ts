@@ -3,7 +3,7 @@ import { AuthenticationError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
 import { createMediaTools, type MediaTools } from "./media/tools.js";
-import { DurationObservations, expectedDurationMs, scheduleFor } from "./poll-schedule.js";
+import { DurationObservations, scheduleForModel } from "./poll-schedule.js";
 import { poll, type PollOptions } from "./polling.js";
 import type { AdapterContext, ProgressReport } from "./provider.js";
 import type { ModelCapability } from "./capabilities.js";
@@ -205,7 +205,7 @@ class AttemptContext implements MockedContext {
       // An adapter that chose its own pace (the mock polls at a fraction of its known latency) keeps it.
       const adaptive = !callerPaced && options.intervalMs === this.pollIntervalMs;
       const observed = adaptive ? observationsOf(core) : undefined;
-      const expected = observed ? expectedDurationMs(this.capability, observed, provider, model) : undefined;
+      const schedule = observed ? scheduleForModel(this.capability, observed, provider, model) : undefined;
       const started = Date.now();
       // The job finished between the last check that found it running and the one that found it done:
       // the midpoint is what is observed, so the polling pace itself does not inflate the estimate.
@@ -216,7 +216,7 @@ class AttemptContext implements MockedContext {
         deadline: unbounded ? started + DEFAULT_POLL_LIMIT_MS : input.deadline,
         what: `${provider} ${model} job`,
         ...options,
-        ...(expected !== undefined ? scheduleFor(expected) : {}),
+        ...schedule,
         ...(observed
           ? {
               check: async (attempt: number) => {

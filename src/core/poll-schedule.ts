@@ -6,7 +6,7 @@ import type { ModelCapability } from "./capabilities.js";
  * Polling at a fixed pace finds a finished job on average half an interval late: 1 s late at the seed's
  * 2 s, more once the wait has grown. Knowing the usual duration E of a model's jobs, the checks can be
  * put where the results are: one right after submit (a refusal or an instant result surfaces at once),
- * the next at 0.7·E, then every E/10 (at least 100 ms, at most 5 s), growing by 1.2 per check once past
+ * the next at 0.7·E (or at the shortest observed duration, if shorter), then every E/10 (at least 100 ms, at most 5 s), growing by 1.2 per check once past
  * the expected time so a job that runs long is not hammered. A job finishing near E is then found within
  * about E/20 on average instead of half the fixed interval.
  *
@@ -37,10 +37,16 @@ const MIN_SAMPLES = 3;
 /** Models remembered per gateway; the least recently completed is forgotten first. */
 const MAX_MODELS = 512;
 
-export function scheduleFor(expectedMs: number): PollSchedule {
+/**
+ * The schedule for jobs expected to take `expectedMs`. `earliestMs`, when the durations were observed, is
+ * the shortest of them: the second check goes there rather than at 0.7·E, since jobs whose durations
+ * spread widely would otherwise be found up to 0.7·E late.
+ */
+export function scheduleFor(expectedMs: number, earliestMs?: number): PollSchedule {
   const intervalMs = Math.round(Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, expectedMs / 10)));
+  const first = earliestMs !== undefined ? Math.min(earliestMs, expectedMs * 0.7) : expectedMs * 0.7;
   return {
-    firstIntervalMs: Math.max(intervalMs, Math.round(expectedMs * 0.7)),
+    firstIntervalMs: Math.max(intervalMs, Math.round(first)),
     intervalMs,
     backoff: 1.2,
     maxIntervalMs: Math.max(intervalMs, Math.min(15_000, Math.round(expectedMs / 2))),
@@ -65,18 +71,19 @@ export class DurationObservations {
     this.#byModel.set(key, ring);
   }
 
-  /** The median of the recent durations, once there are enough of them. */
-  typicalMs(provider: string, model: string): number | undefined {
+  /** The median and the shortest of the recent durations, once there are enough of them. */
+  typical(provider: string, model: string): { expectedMs: number; earliestMs: number } | undefined {
     const ring = this.#byModel.get(`${provider}\u0000${model}`);
     if (!ring || ring.length < MIN_SAMPLES) return undefined;
     const sorted = [...ring].sort((a, b) => a - b);
-    return sorted[sorted.length >> 1];
+    return { expectedMs: sorted[sorted.length >> 1]!, earliestMs: sorted[0]! };
   }
 }
 
-/** The expected duration of a job: catalog data first, then what this gateway has observed. */
-export function expectedDurationMs(capability: ModelCapability | undefined, observed: DurationObservations, provider: string, model: string): number | undefined {
+/** The schedule for a job of this model: catalog data first, then what this gateway has observed. */
+export function scheduleForModel(capability: ModelCapability | undefined, observed: DurationObservations, provider: string, model: string): PollSchedule | undefined {
   const seconds = capability?.typicalDuration?.seconds;
-  if (seconds !== undefined && seconds > 0) return seconds * 1000;
-  return observed.typicalMs(provider, model);
+  if (seconds !== undefined && seconds > 0) return scheduleFor(seconds * 1000);
+  const seen = observed.typical(provider, model);
+  return seen && scheduleFor(seen.expectedMs, seen.earliestMs);
 }

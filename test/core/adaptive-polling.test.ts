@@ -66,5 +66,8 @@ describe("adaptive polling", () => {
     assert.deepEqual(scheduleFor(1_000), { firstIntervalMs: 700, intervalMs: 100, backoff: 1.2, maxIntervalMs: 500 });
     assert.deepEqual(scheduleFor(120_000), { firstIntervalMs: 84_000, intervalMs: 5_000, backoff: 1.2, maxIntervalMs: 15_000 });
     assert.equal(scheduleFor(50).intervalMs, 100);
+    // Observed durations spread from 300 ms: the second check goes there, not at 0.7 of the median.
+    assert.equal(scheduleFor(1_100, 300).firstIntervalMs, 300);
+    assert.equal(scheduleFor(1_100, 900).firstIntervalMs, 770);
   });
 });
