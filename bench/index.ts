@@ -7,19 +7,20 @@
  *
  * Each bench interleaves its contenders in rotated order over BENCH_ROUNDS rounds (default 5) and
  * reports min / median / max of per-round ratios with the load average; see docs/benchmarks.md.
- * BENCH_ONLY=library,scale,server runs a subset. A bench for time-to-result per provider (the delay
- * between a provider finishing and the caller having the result) belongs in the same list: a module
- * exporting one async function that prints its table and returns its figures, using helpers/rounds.ts.
+ *   (d) bench/time-to-result.ts  delay between a provider finishing a job and the caller having it
+ * BENCH_ONLY=library,scale,server,ttr runs a subset.
  */
 import { benchLibrary } from "./library.js";
 import { loadAverage, machine, ROUNDS } from "./helpers/rounds.js";
 import { benchScale } from "./scale.js";
 import { runServerBench } from "./server.js";
+import { benchTimeToResult } from "./time-to-result.js";
 
 const SUITES: Record<string, () => Promise<unknown>> = {
   library: benchLibrary,
   scale: benchScale,
   server: runServerBench,
+  ttr: benchTimeToResult,
 };
 
 const only = (process.env.BENCH_ONLY || Object.keys(SUITES).join(",")).split(",").map((s) => s.trim());

@@ -157,6 +157,19 @@ export interface ModelCapability extends Partial<ModelLifecycle> {
   variations?: boolean;
   /** Anything an adapter needs to know about the model (endpoint family, field names). Opaque to the core. */
   adapterHints?: Readonly<Record<string, unknown>>;
+  /**
+   * How long a job of this model usually takes from submit to result, with where that was learned. Polled
+   * providers use it to schedule status checks (first check near the expected completion, then short
+   * intervals); see core/poll-schedule.ts.
+   */
+  typicalDuration?: TypicalDuration;
+}
+
+/** A fact about a model's speed, as catalog data: the seconds, its source and when it was checked. */
+export interface TypicalDuration {
+  seconds: number;
+  source: string;
+  verifiedOn: string;
 }
 
 /** A built-in catalog entry: lifecycle facts are required (checked by test/core/catalog-schema.test.ts). */

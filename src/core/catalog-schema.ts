@@ -39,6 +39,7 @@ export const CatalogEntrySchema = z
     maxNPerCall: positiveInt.optional(),
     price: PriceSchema.optional(),
     variations: z.boolean().optional(),
+    typicalDuration: z.strictObject({ seconds: z.number().positive(), source, verifiedOn: isoDay }).optional(),
   })
   .refine((m) => !(m.deprecatedOn && m.shutdownOn) || m.deprecatedOn <= m.shutdownOn, { message: "deprecatedOn must not come after shutdownOn", path: ["deprecatedOn"] })
   .refine((m) => m.replacement !== m.model, { message: "a model cannot replace itself", path: ["replacement"] });

@@ -3,6 +3,7 @@ import { AuthenticationError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
 import { createMediaTools, type MediaTools } from "./media/tools.js";
+import { DurationObservations, scheduleForModel } from "./poll-schedule.js";
 import { poll, type PollOptions } from "./polling.js";
 import type { AdapterContext, ProgressReport } from "./provider.js";
 import type { ModelCapability } from "./capabilities.js";
@@ -31,6 +32,14 @@ export interface ContextInput {
   /** Where progress goes; undefined when nobody listens, so polls skip building reports. */
   progress?: ((report: ProgressReport) => Promise<void>) | undefined;
   warnings: string[];
+}
+
+/** What each gateway has seen of its models' job durations (core/poll-schedule.ts). */
+const observations = new WeakMap<GatewayCore, DurationObservations>();
+function observationsOf(core: GatewayCore): DurationObservations {
+  let o = observations.get(core);
+  if (!o) observations.set(core, (o = new DurationObservations()));
+  return o;
 }
 
 /** The `progress` of a context nobody listens to: shared, so a job without a listener allocates nothing for it. */
@@ -69,10 +78,59 @@ export function createContext(input: ContextInput): MockedContext {
 }
 
 /**
- * One attempt's context. A class rather than an object literal so that `media` can be built on first
- * use (most attempts never touch media inputs; with thousands of jobs in flight its eight closures per
- * context were a measurable share of the heap) while the object keeps a fast shape. The methods are
- * arrow fields, so an adapter may still pass `ctx.http` or `ctx.warn` around detached.
+ * The media tools of one attempt, built on first use: most attempts never touch media inputs, and with
+ * thousands of jobs in flight eight closures per context were a measurable share of the heap. A plain
+ * data property holding this object (rather than an accessor defined on each context) keeps the
+ * context a fast-mode object; `Object.defineProperty` on every instance had turned each one into a
+ * 1.6 KB dictionary. A copy of the context (`{ ...ctx, capability }`) shares the same tools.
+ */
+class LazyMediaTools implements MediaTools {
+  #tools: MediaTools | undefined;
+  readonly #core: GatewayCore;
+  readonly #signal: AbortSignal;
+
+  constructor(core: GatewayCore, signal: AbortSignal) {
+    this.#core = core;
+    this.#signal = signal;
+  }
+
+  #get(): MediaTools {
+    const core = this.#core;
+    return (this.#tools ??= createMediaTools({
+      policy: core.network,
+      maxBytes: core.options.network?.maxDownloadBytes,
+      timeoutMs: core.options.network?.downloadTimeoutMs,
+      signal: this.#signal,
+      fetch: core.fetch,
+    }));
+  }
+
+  toBytes(...args: Parameters<MediaTools["toBytes"]>) {
+    return this.#get().toBytes(...args);
+  }
+  toBase64(...args: Parameters<MediaTools["toBase64"]>) {
+    return this.#get().toBase64(...args);
+  }
+  toDataUrl(...args: Parameters<MediaTools["toDataUrl"]>) {
+    return this.#get().toDataUrl(...args);
+  }
+  toUrl(...args: Parameters<MediaTools["toUrl"]>) {
+    return this.#get().toUrl(...args);
+  }
+  toFile(...args: Parameters<MediaTools["toFile"]>) {
+    return this.#get().toFile(...args);
+  }
+  download(...args: Parameters<MediaTools["download"]>) {
+    return this.#get().download(...args);
+  }
+  open(...args: Parameters<MediaTools["open"]>) {
+    return this.#get().open(...args);
+  }
+}
+
+/**
+ * One attempt's context. A class rather than an object literal so the object keeps one fast shape. The
+ * methods are arrow fields, so an adapter may still pass `ctx.http` or `ctx.warn` around detached.
  */
 class AttemptContext implements MockedContext {
   readonly provider: string;
@@ -94,24 +152,12 @@ class AttemptContext implements MockedContext {
   readonly mock: MockConfig | undefined;
   readonly remoteSchemas: MockedContext["remoteSchemas"];
   readonly progress: (report: ProgressReport) => Promise<void>;
-  /** Built on first use; an own enumerable accessor, so a copy (`{ ...ctx, capability }`) still has it. */
-  declare readonly media: MediaTools;
+  readonly media: MediaTools;
 
   constructor(input: ContextInput) {
     const { core, config, provider, model, signal } = input;
     const def = core.registry.getProvider(provider);
-    let media: MediaTools | undefined;
-    Object.defineProperty(this, "media", {
-      enumerable: true,
-      get: () =>
-        (media ??= createMediaTools({
-          policy: core.network,
-          maxBytes: core.options.network?.maxDownloadBytes,
-          timeoutMs: core.options.network?.downloadTimeoutMs,
-          signal,
-          fetch: core.fetch,
-        })),
-    });
+    this.media = new LazyMediaTools(core, signal);
     this.provider = provider;
     this.model = model;
     this.capability = input.capability;
@@ -151,16 +197,44 @@ class AttemptContext implements MockedContext {
         // A cancel call made after the attempt was aborted must not inherit the aborted signal.
         ...("signal" in options && options.signal === undefined ? { timeoutMs: options.timeoutMs ?? CANCEL_TIMEOUT_MS } : {}),
       });
+    // A caller's pollIntervalMs (config, or the gateway defaults merged into it) is obeyed as is; without
+    // one, a poll at the context's pace follows the model's expected duration (core/poll-schedule.ts).
+    const callerPaced = config.pollIntervalMs !== undefined;
     this.poll = <T>(options: Omit<PollOptions<T>, "signal" | "onProgress">) => {
       const unbounded = input.deadline === undefined && this.maxPollAttempts === undefined;
-      return poll({
+      // An adapter that chose its own pace (the mock polls at a fraction of its known latency) keeps it.
+      const adaptive = !callerPaced && options.intervalMs === this.pollIntervalMs;
+      const observed = adaptive ? observationsOf(core) : undefined;
+      const schedule = observed ? scheduleForModel(this.capability, observed, provider, model) : undefined;
+      const started = Date.now();
+      // The job finished between the last check that found it running and the one that found it done:
+      // the midpoint is what is observed, so the polling pace itself does not inflate the estimate.
+      let lastRunning = started;
+      const check = options.check;
+      const running = poll({
         maxAttempts: this.maxPollAttempts,
-        deadline: unbounded ? Date.now() + DEFAULT_POLL_LIMIT_MS : input.deadline,
+        deadline: unbounded ? started + DEFAULT_POLL_LIMIT_MS : input.deadline,
         what: `${provider} ${model} job`,
         ...options,
+        ...schedule,
+        ...(observed
+          ? {
+              check: async (attempt: number) => {
+                const at = Date.now();
+                const step = await check(attempt);
+                if (!step.done) lastRunning = at;
+                return step;
+              },
+            }
+          : {}),
         signal,
         // Nobody listening: the poll skips building progress reports altogether.
         onProgress: input.progress,
+      });
+      if (!observed) return running;
+      return running.then((value) => {
+        observed.observe(provider, model, (lastRunning + Date.now()) / 2 - started);
+        return value;
       });
     };
     this.warn = (message: string) => {

@@ -1,4 +1,4 @@
-import { REDACTED, isSecretKey, redact, redactString } from "./redact.js";
+import { REDACTED, isSecretName, redact, redactString } from "./redact.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -35,23 +35,6 @@ function defaultLevel(): LogLevel {
 }
 
 /**
- * Field names seen in records and whether they name a secret. Log records reuse a handful of names, so
- * the two regular expressions of isSecretKey run once per name instead of once per field per line.
- * Bounded: a caller logging arbitrary keys falls back to checking each time.
- */
-const secretNames = new Map<string, boolean>();
-const MAX_REMEMBERED_NAMES = 1024;
-
-function secretName(key: string): boolean {
-  let secret = secretNames.get(key);
-  if (secret === undefined) {
-    secret = isSecretKey(key);
-    if (secretNames.size < MAX_REMEMBERED_NAMES) secretNames.set(key, secret);
-  }
-  return secret;
-}
-
-/**
  * The redacted copy of a record, field by field: the common flat record (ids, numbers, short strings)
  * costs a lookup per name and a scrub per string, not a generic deep walk with its bookkeeping per line.
  * Nested values still go through `redact`, and every string through it too, so the rules stay in one place.
@@ -60,11 +43,41 @@ function redactRecord(out: Record<string, unknown>, record: Record<string, unkno
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
     const value = record[key];
-    if (secretName(key) && value !== undefined && value !== null && value !== "") out[key] = REDACTED;
+    if (isSecretName(key) && value !== undefined && value !== null && value !== "") out[key] = REDACTED;
     else if (value === null || (typeof value !== "object" && typeof value !== "string")) out[key] = value;
     else out[key] = redact(value);
   }
 }
+
+/**
+ * The default sink: lines to stderr, written together once per turn of the event loop rather than one
+ * write (a system call when stderr is a file) per line. Bounded: at 256 KB pending they are written at
+ * once. Lines still pending when the process exits are written on the way out.
+ */
+let pending: string[] = [];
+let pendingBytes = 0;
+let scheduled = false;
+const MAX_PENDING_BYTES = 256 * 1024;
+
+function writePending(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const text = pending.join("");
+  pending = [];
+  pendingBytes = 0;
+  process.stderr.write(text);
+}
+
+function stderrLines(line: string): void {
+  pending.push(`${line}\n`);
+  pendingBytes += line.length + 1;
+  if (pendingBytes >= MAX_PENDING_BYTES) return writePending();
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(writePending).unref();
+}
+
+process.on("exit", writePending);
 
 /**
  * Structured logger. Every record is redacted before it reaches the sink, whatever the sink is, so a
@@ -73,7 +86,7 @@ function redactRecord(out: Record<string, unknown>, record: Record<string, unkno
 export function createLogger(options: LoggerOptions = {}): Logger {
   const threshold = RANK[options.level ?? defaultLevel()];
   const bindings = options.bindings ?? {};
-  const sink = options.sink ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const sink = options.sink ?? stderrLines;
   const make =
     (level: Exclude<LogLevel, "silent">): LogFn =>
     (fields, message) => {

@@ -12,6 +12,11 @@ export interface PollOptions<T> {
   signal?: AbortSignal | undefined;
   /** First wait between checks. */
   intervalMs: number;
+  /**
+   * Wait after the very first check, when it differs from the pace after it (a schedule that expects the
+   * job to take a while: the next check near the expected completion, then `intervalMs`).
+   */
+  firstIntervalMs?: number | undefined;
   /** Growth of the wait after each check, capped at `maxIntervalMs`. */
   backoff?: number;
   maxIntervalMs?: number;
@@ -60,14 +65,16 @@ export async function poll<T>(options: PollOptions<T>): Promise<T> {
       if (options.maxAttempts !== undefined && attempt >= options.maxAttempts) {
         throw giveUp(`${what} did not finish after ${attempt} status checks (maxPollAttempts)`);
       }
-      let wait = step.retryAfterMs !== undefined ? Math.min(step.retryAfterMs, Math.max(MAX_RETRY_AFTER_MS, interval)) : interval;
+      const first = attempt === 1 && options.firstIntervalMs !== undefined;
+      const pace = first ? options.firstIntervalMs! : interval;
+      let wait = step.retryAfterMs !== undefined ? Math.min(step.retryAfterMs, Math.max(MAX_RETRY_AFTER_MS, pace)) : pace;
       if (options.deadline !== undefined) {
         const left = options.deadline - Date.now();
         if (left <= 0) throw giveUp(`${what} did not finish before the deadline`);
         wait = Math.min(wait, left);
       }
       await sleep(wait, signal);
-      interval = Math.min(maxInterval, Math.round(interval * backoff));
+      if (!first) interval = Math.min(maxInterval, Math.round(interval * backoff));
     }
   } catch (error) {
     // Stop the provider's job when we stop waiting for it: on abort and on our own deadline or attempt

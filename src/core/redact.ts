@@ -61,6 +61,24 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key) || SECRET_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, "$1_$2"));
 }
 
+/**
+ * Field names seen and whether they name a secret. Records and responses reuse a handful of names, so
+ * the two regular expressions of isSecretKey run once per name instead of once per field per value.
+ * Bounded: beyond it, names are checked each time.
+ */
+const secretNames = new Map<string, boolean>();
+const MAX_REMEMBERED_NAMES = 1024;
+
+/** isSecretKey, remembered per name. */
+export function isSecretName(key: string): boolean {
+  let secret = secretNames.get(key);
+  if (secret === undefined) {
+    secret = isSecretKey(key);
+    if (secretNames.size < MAX_REMEMBERED_NAMES) secretNames.set(key, secret);
+  }
+  return secret;
+}
+
 const URL_IN_TEXT = /https?:\/\/[^\s"'<>]+/g;
 const BEARER = /\b(Bearer|Basic|Token|Key)\s+[A-Za-z0-9._~+/=-]{8,}/g;
 /**
@@ -144,14 +162,19 @@ const MAX_STRING = 4096;
  * a log line is a memory and readability problem, not information.
  */
 export function redact<T>(value: T): T {
+  // A string or a number needs no cycle bookkeeping: only objects get the WeakSet.
+  if (typeof value === "string") return redactText(value) as T;
+  if (value === null || typeof value !== "object") return value;
   return walk(value, 0, new WeakSet()) as T;
 }
 
+function redactText(value: string): string {
+  if (value.startsWith("data:") && value.length > 256) return `${redactPrefix(value, 48)}[${value.length} chars]`;
+  return value.length > MAX_STRING ? `${redactPrefix(value, MAX_STRING)}[${value.length} chars]` : redactString(value);
+}
+
 function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
-  if (typeof value === "string") {
-    if (value.startsWith("data:") && value.length > 256) return `${redactPrefix(value, 48)}[${value.length} chars]`;
-    return value.length > MAX_STRING ? `${redactPrefix(value, MAX_STRING)}[${value.length} chars]` : redactString(value);
-  }
+  if (typeof value === "string") return redactText(value);
   if (value === null || typeof value !== "object") return value;
   if (depth >= MAX_DEPTH) return "[depth limit]";
   if (seen.has(value)) return "[circular]";
@@ -174,7 +197,7 @@ function walk(value: unknown, depth: number, seen: WeakSet<object>): unknown {
   if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (isSecretKey(k) && v !== undefined && v !== null && v !== "") out[k] = REDACTED;
+    if (isSecretName(k) && v !== undefined && v !== null && v !== "") out[k] = REDACTED;
     else out[k] = walk(v, depth + 1, seen);
   }
   return out;

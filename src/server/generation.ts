@@ -95,7 +95,7 @@ export class Generator {
     requestedSeconds: number | undefined,
     fn: (scope: OutputScope) => Promise<Generated<R>>,
   ): Promise<Generated<R>> {
-    const release = this.budgets ? await this.budgets.reserve(target, estimateUsd()) : undefined;
+    const release = this.budgets ? await this.budgets.reserve(target, estimateUsd) : undefined;
     try {
       return await this.runReserved(kind, target, config, requestedSeconds, fn);
     } finally {

@@ -53,7 +53,9 @@ export interface BflFake extends FakeServer {
   /** The status sequence a new task walks through (the last one repeats). */
   plan: (model: string, body: Record<string, unknown>) => BflStep[];
   /** Tasks by id, with the body they were created from. */
-  tasks: Map<string, { model: string; body: Record<string, unknown>; steps: BflStep[]; polls: number }>;
+  tasks: Map<string, { model: string; body: Record<string, unknown>; steps: BflStep[]; polls: number; finishAt?: number }>;
+  /** Time-based tasks (bench/time-to-result): each new task is Ready this many ms after submit, Pending before. */
+  completeAfterMs?: (() => number) | undefined;
 }
 
 const invalid = (loc: (string | number)[], msg: string, type: string, input?: unknown): FakeResponse => ({
@@ -136,7 +138,8 @@ export async function startBflFake(key = "test-key-1234567890"): Promise<BflFake
     const bad = validate(spec, body);
     if (bad) return bad;
     const id = randomUUID();
-    fake.tasks.set(id, { model, body, steps: planFor(body) ?? fake.plan(model, body), polls: 0 });
+    const after = fake.completeAfterMs?.();
+    fake.tasks.set(id, { model, body, steps: planFor(body) ?? fake.plan(model, body), polls: 0, ...(after !== undefined ? { finishAt: Date.now() + after } : {}) });
     const mp = typeof body.width === "number" && typeof body.height === "number" ? (body.width * body.height) / 1e6 : 1.05;
     return {
       json: {
@@ -153,7 +156,12 @@ export async function startBflFake(key = "test-key-1234567890"): Promise<BflFake
     const id = req.query.get("id") ?? "";
     const task = fake.tasks.get(id);
     if (!task) return { json: { id, status: "Task not found", result: null, progress: null, details: null } };
-    const step = task.steps[Math.min(task.polls, task.steps.length - 1)]!;
+    const step =
+      task.finishAt !== undefined
+        ? Date.now() >= task.finishAt
+          ? task.steps.at(-1)!
+          : { status: "Pending", progress: null }
+        : task.steps[Math.min(task.polls, task.steps.length - 1)]!;
     task.polls++;
     if (step.status !== "Ready") return { json: { id, status: step.status, result: null, progress: step.progress ?? null, details: step.details ?? null } };
     const format = String(task.body.output_format ?? "jpeg");

@@ -51,13 +51,15 @@ export class BudgetGuard {
   }
 
   /**
-   * Reserve `estimateUsd` against every budget that applies, or throw 402 `budget_exceeded` naming the
+   * Reserve `estimateUsd` (or what the function returns, asked only when a budget applies) against every budget that applies, or throw 402 `budget_exceeded` naming the
    * budget, the spend so far and the estimate. Returns the release (call it once the generation ended).
    */
-  async reserve(caller: { tenant: string; keyId?: string | undefined }, estimateUsd: number): Promise<() => void> {
+  async reserve(caller: { tenant: string; keyId?: string | undefined }, estimateUsd: number | (() => number)): Promise<() => void> {
     const subjects = this.subjects(caller);
     if (subjects.length === 0) return () => undefined;
-    const turn = this.tail.then(() => this.check(subjects, estimateUsd));
+    // The estimate (a parse, a validation and a price lookup) is made only when a budget applies.
+    const estimate = typeof estimateUsd === "function" ? estimateUsd() : estimateUsd;
+    const turn = this.tail.then(() => this.check(subjects, estimate));
     // The next check waits for this one, whatever its outcome.
     this.tail = turn.catch(() => undefined);
     return turn;
