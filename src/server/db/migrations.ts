@@ -46,7 +46,8 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "durable_jobs",
     up: [
       // One row per accepted job. `request` is the full payload while the job may still run (a restart
-      // runs it from there) and NULL once it finished; `request_summary` is what clients read.
+      // runs it from there) and NULL once it finished; `request_summary` is what clients read. JSON is
+      // kept as text: it is only ever read whole, and text takes any JSON (jsonb refuses \u0000).
       `CREATE TABLE jobs (
         id text PRIMARY KEY,
         seq bigint GENERATED ALWAYS AS IDENTITY,
@@ -56,19 +57,19 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at timestamptz NOT NULL,
         started_at timestamptz,
         finished_at timestamptz,
-        config jsonb NOT NULL,
-        request jsonb,
-        request_summary jsonb NOT NULL,
-        webhook jsonb,
-        meta jsonb,
-        progress jsonb,
+        config text NOT NULL,
+        request text,
+        request_summary text NOT NULL,
+        webhook text,
+        meta text,
+        progress text,
         provider_ref text,
         runs integer NOT NULL DEFAULT 0,
         node_id text,
-        result jsonb,
-        outputs jsonb,
-        error jsonb,
-        webhook_delivery jsonb
+        result text,
+        outputs text,
+        error text,
+        webhook_delivery text
       )`,
       "CREATE UNIQUE INDEX jobs_seq ON jobs (seq)",
       "CREATE INDEX jobs_tenant_seq ON jobs (tenant, seq DESC)",

@@ -42,46 +42,46 @@ export interface UsageEventsTable {
   is_mock: boolean;
 }
 
-type Json = Record<string, unknown>;
 type Timestamp = ColumnType<Date, string, string>;
 type NullableTimestamp = ColumnType<Date | null, string | null | undefined, string | null>;
-/** A jsonb column written as JSON text (JSON.stringify) and read back parsed. */
-type JsonColumn<T> = ColumnType<T, string, string>;
-type NullableJson<T> = ColumnType<T | null, string | null | undefined, string | null>;
+/** JSON text (JSON.stringify / JSON.parse): read whole, never queried inside. */
+type JsonText = string;
+type NullableJsonText = ColumnType<string | null, string | null | undefined, string | null>;
 
 /** One accepted job (single-node queue: the job itself; with Redis: its record and result). */
 export interface JobsTable {
   id: string;
   /** Insertion order: lists are newest first by it (timestamps tie). */
-  seq: ColumnType<string, never, never>;
+  seq: ColumnType<string | number, never, never>;
   tenant: string;
   kind: "image" | "video";
   status: "queued" | "running" | "completed" | "failed" | "cancelled";
   created_at: Timestamp;
   started_at: NullableTimestamp;
   finished_at: NullableTimestamp;
-  config: JsonColumn<Json>;
+  config: JsonText;
   /** The full request while the job may still run; NULL once finished. */
-  request: NullableJson<Json>;
-  request_summary: JsonColumn<Json>;
-  webhook: NullableJson<{ url: string; secret?: string | undefined }>;
-  meta: NullableJson<Json>;
-  progress: NullableJson<Json>;
+  request: NullableJsonText;
+  request_summary: JsonText;
+  webhook: NullableJsonText;
+  meta: NullableJsonText;
+  progress: NullableJsonText;
   /** The submitted provider job (a tarash video job id), stored before it is polled. */
   provider_ref: string | null;
   /** How many times a process started the job (a restart that finds it running starts it again). */
   runs: ColumnType<number, number | undefined, number>;
   /** The process that runs it now. */
   node_id: string | null;
-  result: NullableJson<Json>;
-  outputs: NullableJson<unknown[]>;
-  error: NullableJson<Json>;
-  webhook_delivery: NullableJson<Json>;
+  result: NullableJsonText;
+  outputs: NullableJsonText;
+  error: NullableJsonText;
+  webhook_delivery: NullableJsonText;
 }
 
 /** A signed webhook to deliver at least once, retried with backoff. */
 export interface WebhookOutboxTable {
-  id: ColumnType<string, never, never>;
+  /** bigint: a string from `pg`, a number from PGlite. */
+  id: ColumnType<string | number, never, never>;
   job_id: string;
   url: string;
   /** The job's own webhook secret; NULL means the gateway's webhooks.secret. */
