@@ -155,7 +155,7 @@ describe("durable jobs: kill -9 of the gateway loses nothing", () => {
     gateway = await startGateway(configPath, dir);
     const ids: string[] = [];
     for (let i = 0; i < JOBS; i++) {
-      const res = await fetch(`${gateway.url}/v1/jobs`, {
+      const res: Response = await fetch(`${gateway.url}/v1/jobs`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ kind: "video", model: "luma/ray-2", request: { prompt: `take ${i}` }, webhook: { url: `${receiver.url}/hook`, secret: SECRET } }),
