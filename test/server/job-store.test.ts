@@ -8,6 +8,9 @@ import { MigrationError } from "../../src/server/db/migrations.js";
 import { startServer } from "../../src/server/index.js";
 import type { Job } from "../../src/server/jobs/queue.js";
 import { JobStore } from "../../src/server/jobs/store.js";
+import { DurableJournal } from "../../src/server/jobs/durable.js";
+import { MAX_JOB_RUNS, MemoryJobQueue } from "../../src/server/jobs/memory.js";
+import { createLogger } from "../../src/core/logger.js";
 import { type TestPostgres, startPostgres } from "../helpers/postgres.js";
 
 let n = 0;
@@ -173,5 +176,54 @@ describe("on a real PostgreSQL server", () => {
       startServer({ config: { logLevel: "silent", mock: { enabled: true }, database: { url }, storage: { dir: join(tmpdir(), "tarash-jobs-in-the-way") } }, port: 0, env: {} }),
       (e: unknown) => e instanceof MigrationError && /migration 2 \(durable_jobs\) failed/.test(e.message),
     );
+  });
+});
+
+describe("a restart takes over unfinished jobs (durable queue on PGlite)", () => {
+  let handle: DatabaseHandle;
+  let store: JobStore;
+  before(async () => {
+    handle = new DatabaseHandle({ dir: "memory://" });
+    await handle.db();
+    store = new JobStore(handle);
+  });
+  after(() => handle.close());
+
+  it("re-attaches a submitted video by its provider ref, runs a waiting job from its request, and fails one that kept killing the process", async () => {
+    const tenant = "restart";
+    const submittedJob = job(tenant);
+    const waiting = job(tenant, { kind: "image" });
+    const crashy = job(tenant);
+    // What a process killed mid-run leaves behind.
+    await store.insert(submittedJob, { prompt: "submitted" }, "node_dead");
+    await store.started(submittedJob.id, new Date().toISOString(), "node_dead");
+    await store.submitted(submittedJob.id, "vj_recorded");
+    await store.insert(waiting, { prompt: "waiting", imageList: [{ image: "data:image/png;base64,AAAA", type: "reference" }] }, "node_dead");
+    await store.insert(crashy, { prompt: "crashy" }, "node_dead");
+    for (let i = 0; i < MAX_JOB_RUNS; i++) await store.started(crashy.id, new Date().toISOString(), "node_dead");
+
+    const logger = createLogger({ level: "silent" });
+    const journal = new DurableJournal({ store, logger, retentionSeconds: 3600, maxRetainedJobs: 100, webhook: async () => undefined });
+    const queue = new MemoryJobQueue({ concurrency: 2, maxQueued: 10, retentionSeconds: 3600, logger, journal });
+    const seen = new Map<string, { providerRef: string | undefined; request: Record<string, unknown> }>();
+    queue.process(async (j) => {
+      seen.set(j.id, { providerRef: j.providerRef, request: j.request });
+      return { result: { ok: true } };
+    });
+    assert.equal(await queue.recover(), 3);
+    for (let i = 0; i < 200; i++) {
+      const all = await Promise.all([submittedJob, waiting, crashy].map((j) => store.get(j.id, tenant)));
+      if (all.every((j) => j && j.status !== "queued" && j.status !== "running")) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(seen.get(submittedJob.id)?.providerRef, "vj_recorded", "the handler re-attaches instead of submitting");
+    assert.deepEqual(seen.get(waiting.id)?.request, { prompt: "waiting", imageList: [{ image: "data:image/png;base64,AAAA", type: "reference" }] }, "run from its full request");
+    assert.equal(seen.has(crashy.id), false, "not started a fourth time");
+    assert.equal((await store.get(submittedJob.id, tenant))?.status, "completed");
+    assert.equal((await store.get(waiting.id, tenant))?.status, "completed");
+    const failed = await store.get(crashy.id, tenant);
+    assert.deepEqual([failed?.status, failed?.error?.type], ["failed", "WorkerLostError"]);
+    assert.equal(await queue.recover(), 0, "a second look finds nothing: the jobs are this queue's");
+    await queue.close("done");
   });
 });

@@ -121,7 +121,7 @@ export class DurableJournal implements JobJournal {
     return this.store.counts();
   }
 
-  async *unfinished(): AsyncIterable<{ job: Job; request: Record<string, unknown> }> {
+  async *unfinished(): AsyncIterable<{ job: Job; request: Record<string, unknown>; runs: number }> {
     let afterSeq: number | undefined;
     for (;;) {
       const page = await this.store.unfinished({ exceptNodes: [...LIVE_NODES], limit: RECOVERY_PAGE, afterSeq });

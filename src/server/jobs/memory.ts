@@ -52,13 +52,19 @@ export interface JobJournal {
   get(id: string, tenant: string): Promise<Job | undefined>;
   list(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined }): Promise<Job[]>;
   counts(): Promise<Record<JobStatus, number>>;
-  /** Unfinished jobs a previous process left, oldest first, in pages. */
-  unfinished(): AsyncIterable<{ job: Job; request: Record<string, unknown> }>;
+  /** Unfinished jobs a previous process left, oldest first, in pages; `runs`: how often one was started. */
+  unfinished(): AsyncIterable<{ job: Job; request: Record<string, unknown>; runs: number }>;
   close(): void;
 }
 
 const MiB = 1024 * 1024;
 export const MEMORY_QUEUE_DEFAULTS = { maxRetainedJobs: 10_000, maxRetainedBytes: 64 * MiB, maxQueuedBytes: 512 * MiB } as const;
+
+/**
+ * A job that was running each time its process died this often is not started again (it may be what
+ * kills the process): it fails with the reason instead, so a crash loop ends.
+ */
+export const MAX_JOB_RUNS = 3;
 
 /** Progress events kept per job for late subscribers; older progress is dropped, other events never. */
 const MAX_PROGRESS_EVENTS = 500;
@@ -186,12 +192,19 @@ export class MemoryJobQueue implements JobQueue {
   async recover(): Promise<number> {
     if (!this.journal || this.closed) return 0;
     let count = 0;
-    for await (const { job, request } of this.journal.unfinished()) {
+    for await (const { job, request, runs } of this.journal.unfinished()) {
       if (this.closed) break;
       if (this.entries.has(job.id)) continue;
       const bytes = approxBytes(request);
       this.queuedBytes += bytes;
-      this.admit({ ...job, status: "queued", progress: undefined }, request, bytes);
+      const entry = this.admit({ ...job, status: "queued", progress: undefined }, request, bytes);
+      if (runs >= MAX_JOB_RUNS) {
+        const at = this.pending.indexOf(job.id);
+        if (at >= 0) this.pending.splice(at, 1);
+        this.takePayload(entry);
+        const message = `the gateway stopped ${runs} times while running this job; it is not started again`;
+        this.finish(entry, "failed", { error: { type: "WorkerLostError", message, status: 500, code: "worker_lost" } });
+      }
       count += 1;
     }
     if (count > 0) this.options.logger.info({ jobs: count }, "resumed the unfinished jobs of a previous run");

@@ -24,6 +24,8 @@ export type OutboxRow = Selectable<WebhookOutboxTable>;
 export interface UnfinishedJob {
   job: Job;
   request: Record<string, unknown>;
+  /** How many times a process started it already. */
+  runs: number;
 }
 
 type Row = Selectable<JobsTable>;
@@ -213,13 +215,17 @@ export class JobStore {
     const rows = await this.database.run((db) => {
       let q = db
         .selectFrom("jobs")
-        .select([...RECORD_COLUMNS, "request", "seq"])
+        .select([...RECORD_COLUMNS, "request", "seq", "runs"])
         .where("status", "in", ["queued", "running"]);
       if (options.exceptNodes.length) q = q.where((eb) => eb.or([eb("node_id", "is", null), eb("node_id", "not in", [...options.exceptNodes])]));
       if (options.afterSeq !== undefined) q = q.where("seq", ">", String(options.afterSeq));
       return q.orderBy("seq", "asc").limit(options.limit).execute();
     });
-    const jobs = rows.map((row) => ({ job: toJob(row), request: parsed<Record<string, unknown>>(row.request) ?? (JSON.parse(row.request_summary) as Record<string, unknown>) }));
+    const jobs = rows.map((row) => ({
+      job: toJob(row),
+      request: parsed<Record<string, unknown>>(row.request) ?? (JSON.parse(row.request_summary) as Record<string, unknown>),
+      runs: row.runs,
+    }));
     return { jobs, lastSeq: rows.length ? Number(rows[rows.length - 1]!.seq) : undefined };
   }
 
