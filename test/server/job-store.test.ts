@@ -138,6 +138,8 @@ function jobStoreContract(name: string, open: () => Promise<DatabaseHandle>) {
       assert.equal(read?.status, "completed");
       assert.deepEqual(read?.webhookDelivery, { attempts: 1, delivered: true });
       assert.deepEqual(read?.webhook, { url: j.webhook!.url }, "no webhook secret in a copied record");
+      await store.upsertRecord(j);
+      assert.equal((await store.get(j.id, tenant))?.status, "completed", "a late write of the accepted state does not undo the end");
       assert.equal((await store.counts()).completed >= 1, true);
     });
   });

@@ -171,7 +171,13 @@ export class JobStore {
           ...terminal,
           webhook_delivery: json(job.webhookDelivery),
         })
-        .onConflict((oc) => oc.column("id").doUpdateSet({ ...terminal, webhook_delivery: json(job.webhookDelivery) }))
+        // A settled record is final: a late write of the accepted state never overwrites it.
+        .onConflict((oc) =>
+          oc
+            .column("id")
+            .doUpdateSet({ ...terminal, webhook_delivery: json(job.webhookDelivery) })
+            .where("jobs.status", "in", ["queued", "running"]),
+        )
         .execute(),
     );
   }
