@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Agent, fetch as undiciFetch } from "undici";
 import { DatabaseHandle } from "../../src/server/db/handle.js";
 import { startServer } from "../../src/server/index.js";
 import type { Job } from "../../src/server/jobs/queue.js";
@@ -111,6 +112,10 @@ describe("database down: jobs answer 503 and nothing half-written runs", () => {
   });
 
   it("POST /v1/jobs → 503 with Retry-After and no provider call; reads answer 503 too", async () => {
+    // Stopping PostgreSQL takes seconds on a loaded machine: long enough for the server to drop an idle
+    // keep-alive socket just as the next request reuses it. Fresh connections keep that race out.
+    const agent = new Agent({ keepAliveTimeout: 1, keepAliveMaxTimeout: 1 });
+    const fetch = (url: string, init: Parameters<typeof undiciFetch>[1] = {}) => undiciFetch(url, { ...init, dispatcher: agent });
     const gw = await startServer({
       config: {
         logLevel: "silent",
@@ -146,6 +151,7 @@ describe("database down: jobs answer 503 and nothing half-written runs", () => {
       assert.match(health.dependencies.queue.detail ?? "", /0 running, 0 waiting/, "the refused job is not waiting in memory either");
     } finally {
       await gw.close();
+      await agent.close();
     }
   });
 });
