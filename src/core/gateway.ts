@@ -11,6 +11,7 @@ import {
   cancelVideoWith,
   generateVideoWith,
   getVideoStatusWith,
+  resumeVideoWith,
   submitVideoWith,
 } from "./generate-video.js";
 import { parseConfig, prepare } from "./orchestrator.js";
@@ -45,6 +46,11 @@ export interface ValidatedRequest<R> {
 export interface Gateway {
   generateImage(config: ImageGenerationConfig, request: ImageGenerationRequest, options?: GenerateOptions): Promise<ImageGenerationResponse>;
   generateVideo(config: VideoGenerationConfig, request: VideoGenerationRequest, options?: GenerateOptions): Promise<VideoGenerationResponse>;
+  /**
+   * Finish a `generateVideo` call from the provider job its `onSubmitted` reported (`jobId`), after the
+   * process that started it went away: polls that job to the end, submits nothing.
+   */
+  resumeVideo(config: VideoGenerationConfig, request: VideoGenerationRequest, jobId: string, options?: GenerateOptions): Promise<VideoGenerationResponse>;
   submitVideo(config: VideoGenerationConfig, request: VideoGenerationRequest, options?: Pick<GenerateOptions, "signal">): Promise<SubmittedVideo>;
   getVideoStatus(jobId: string, config?: VideoGenerationConfig): Promise<VideoStatus>;
   cancelVideo(jobId: string, config?: VideoGenerationConfig): Promise<void>;
@@ -88,6 +94,7 @@ function buildGateway(core: GatewayCore, registry: Registry): Gateway {
   const gateway: Gateway = {
     generateImage: (config, request, options) => generateImageWith(core, config, request, options),
     generateVideo: (config, request, options) => generateVideoWith(core, config, request, options),
+    resumeVideo: (config, request, jobId, options) => resumeVideoWith(core, config, request, jobId, options),
     submitVideo: (config, request, options) => submitVideoWith(core, config, request, options),
     getVideoStatus: (jobId, config) => getVideoStatusWith(core, jobId, config),
     cancelVideo: (jobId, config) => cancelVideoWith(core, jobId, config),

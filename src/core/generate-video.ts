@@ -5,13 +5,14 @@ import { CancelledError, GenerationFailedError, HTTPError, ValidationError, isRe
 import { type GatewayCore, storeOutput } from "./gateway-core.js";
 import { sniffMediaType } from "./media/sniff.js";
 import { toDataUrl } from "./media/tools.js";
-import { newRequestId, parseConfig, prepare, runChain, toTarashError } from "./orchestrator.js";
+import { type AttemptInput, newRequestId, parseConfig, prepare, runChain, toTarashError } from "./orchestrator.js";
 import type { AdapterContext, ProviderAdapter, VideoJobState } from "./provider.js";
 import { redact } from "./redact.js";
 import { AdapterVideoResultSchema } from "./schemas.js";
 import type {
   AdapterVideoResult,
   Cost,
+  ExecutionMetadata,
   GenerateOptions,
   GeneratedVideo,
   NormalizedVideoRequest,
@@ -73,16 +74,46 @@ async function toVideos(
 
 const MAX_STATUS_READ_FAILURES = 4;
 
-/** Submit, then poll the provider job to completion; cancel it on abort or when we give up on it. */
-async function runJob(ctx: AdapterContext, adapter: ProviderAdapter, request: NormalizedVideoRequest): Promise<AdapterVideoResult> {
+/**
+ * Submit, then poll the provider job to completion; cancel it on abort or when we give up on it.
+ * `onSubmitted` hears the provider's id before the first status check (a durable caller stores it
+ * there, so a restart re-attaches instead of submitting again).
+ */
+async function runJob(
+  ctx: AdapterContext,
+  adapter: ProviderAdapter,
+  request: NormalizedVideoRequest,
+  onSubmitted: ((providerJobId: string) => Promise<void>) | undefined,
+): Promise<AdapterVideoResult> {
   if (adapter.generateVideo) return adapter.generateVideo(ctx, request);
-  const { submitVideo, getVideoStatus, cancelVideo } = adapter;
-  if (!submitVideo || !getVideoStatus) {
+  if (!adapter.submitVideo || !adapter.getVideoStatus) {
     throw new ValidationError(`${ctx.provider} does not generate video`, { issues: [{ field: "provider", message: "no video support" }] });
   }
-  const { providerJobId } = await submitVideo.call(adapter, ctx, request);
-  let readFailures = 0;
+  const { providerJobId } = await adapter.submitVideo(ctx, request);
+  if (onSubmitted) {
+    try {
+      await onSubmitted(providerJobId);
+    } catch (error) {
+      // A job nobody could re-attach to after a crash must not run on unrecorded: stop it, and do not
+      // retry (a retry would submit and bill another one).
+      await adapter.cancelVideo?.(ctx, providerJobId).catch(() => undefined);
+      throw new GenerationFailedError(`${ctx.provider} job ${providerJobId} could not be recorded and was cancelled: ${(error as Error).message}`, {
+        cause: error,
+        transient: false,
+      });
+    }
+  }
   await ctx.progress({ status: "queued", message: `submitted as ${providerJobId}` });
+  return pollJob(ctx, adapter, providerJobId);
+}
+
+/** Poll a submitted provider job to a terminal state (the second half of runJob; also how a job resumes). */
+function pollJob(ctx: AdapterContext, adapter: ProviderAdapter, providerJobId: string): Promise<AdapterVideoResult> {
+  const { getVideoStatus, cancelVideo } = adapter;
+  if (!getVideoStatus) {
+    throw new ValidationError(`${ctx.provider} cannot resume a video job`, { issues: [{ field: "provider", message: "no status support" }] });
+  }
+  let readFailures = 0;
   return ctx.poll({
     what: `${ctx.provider} video job ${providerJobId}`,
     intervalMs: ctx.pollIntervalMs,
@@ -128,6 +159,39 @@ function videoCost(result: AdapterVideoResult, estimate: Cost | undefined): Cost
   return result.costUsd !== undefined ? { amountUsd: result.costUsd, basis: "provider", estimated: false } : estimate;
 }
 
+type VideoRun = (input: AttemptInput<NormalizedVideoRequest>) => Promise<AdapterVideoResult>;
+
+/** One attempt of a video call: get the provider's result (`run`), then build the response. */
+function videoAttempt(core: GatewayCore, run: VideoRun) {
+  return async (input: AttemptInput<NormalizedVideoRequest>, metadata: () => ExecutionMetadata, requestId: string): Promise<VideoGenerationResponse> => {
+    const { ctx, adapter, call } = input;
+    const result = checkResult(call.provider, await run(input));
+    const videos = await toVideos(core, result, requestId, {
+      ctx,
+      adapter,
+      provider: call.provider,
+      defaultDuration: call.request.durationSeconds,
+      signal: ctx.signal,
+    });
+    await ctx.progress({ status: "completed", progressPercent: 100 });
+    return {
+      requestId,
+      providerRequestId: result.providerRequestId,
+      status: "completed",
+      provider: call.provider,
+      model: call.model,
+      video: videos[0]!,
+      videos,
+      warnings: [...new Set([...call.warnings, ...(result.warnings ?? [])])],
+      usage: result.usage,
+      cost: call.mocked ? mockedCost(estimateVideoCost(call.capability, call.request)) : videoCost(result, estimateVideoCost(call.capability, call.request)),
+      isMock: call.mocked,
+      rawResponse: redact(result.rawResponse),
+      executionMetadata: metadata(),
+    };
+  };
+}
+
 export async function generateVideoWith(
   core: GatewayCore,
   config: VideoGenerationConfig,
@@ -135,37 +199,58 @@ export async function generateVideoWith(
   options: GenerateOptions = {},
 ): Promise<VideoGenerationResponse> {
   const parsed = parseVideoRequest(request);
+  const onSubmitted = options.onSubmitted;
   return runChain(core, {
     kind: "video",
     config,
     request: parsed,
     options,
-    async attempt({ ctx, adapter, call }, metadata, requestId) {
-      const result = checkResult(call.provider, await runJob(ctx, adapter, call.request));
-      const videos = await toVideos(core, result, requestId, {
+    attempt: videoAttempt(core, ({ ctx, adapter, call }) =>
+      runJob(
         ctx,
         adapter,
-        provider: call.provider,
-        defaultDuration: call.request.durationSeconds,
-        signal: ctx.signal,
-      });
-      await ctx.progress({ status: "completed", progressPercent: 100 });
-      return {
-        requestId,
-        providerRequestId: result.providerRequestId,
-        status: "completed",
-        provider: call.provider,
-        model: call.model,
-        video: videos[0]!,
-        videos,
-        warnings: [...new Set([...call.warnings, ...(result.warnings ?? [])])],
-        usage: result.usage,
-        cost: call.mocked ? mockedCost(estimateVideoCost(call.capability, call.request)) : videoCost(result, estimateVideoCost(call.capability, call.request)),
-        isMock: call.mocked,
-        rawResponse: redact(result.rawResponse),
-        executionMetadata: metadata(),
-      };
-    },
+        call.request,
+        onSubmitted &&
+          ((providerJobId) => {
+            const ref = { p: call.provider, m: call.model, id: providerJobId, ...(call.mocked ? { mock: 1 as const } : {}) };
+            return Promise.resolve(onSubmitted({ jobId: encodeJobId(ref), provider: call.provider, model: call.model, providerJobId }));
+          }),
+      ),
+    ),
+  });
+}
+
+/**
+ * Finish a video call whose provider job was already submitted (by a process that went away): the
+ * job named by `jobId` (from `onSubmitted`) is polled to the end and the response built as
+ * `generateVideo` builds it. Nothing is submitted: one attempt on the job's own provider and model,
+ * no retries and no fallbacks (each would be a new, billed job).
+ */
+export async function resumeVideoWith(
+  core: GatewayCore,
+  config: VideoGenerationConfig,
+  request: VideoGenerationRequest,
+  jobId: string,
+  options: GenerateOptions = {},
+): Promise<VideoGenerationResponse> {
+  const ref = decodeJobId(jobId);
+  const pinned: VideoGenerationConfig = {
+    ...config,
+    provider: ref.p,
+    model: ref.m,
+    fallbacks: [],
+    maxRetries: 0,
+    ...(ref.mock === 1 ? { mock: { ...config.mock, enabled: true } } : {}),
+  };
+  return runChain(core, {
+    kind: "video",
+    config: pinned,
+    request: parseVideoRequest(request),
+    options,
+    attempt: videoAttempt(core, async ({ ctx, adapter }) => {
+      await ctx.progress({ status: "processing", message: `resumed ${ref.id}` });
+      return pollJob(ctx, adapter, ref.id);
+    }),
   });
 }
 

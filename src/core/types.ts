@@ -42,6 +42,20 @@ export type AdapterVideoResult = z.input<typeof AdapterVideoResultSchema>;
 export interface GenerateOptions {
   onProgress?: ((update: ProgressUpdate) => void | Promise<void>) | undefined;
   signal?: AbortSignal | undefined;
+  /**
+   * Video jobs: called once a provider has accepted a job, before it is polled, with the id that
+   * `resumeVideo` re-attaches to. Awaited: store it durably here, and a crash after this point never
+   * submits the job twice. A throw cancels the provider job and fails the call without a retry.
+   */
+  onSubmitted?: ((job: SubmittedJobRef) => void | Promise<void>) | undefined;
+}
+
+/** A provider job a video call submitted: `jobId` encodes provider, model and the provider's id. */
+export interface SubmittedJobRef {
+  jobId: string;
+  provider: string;
+  model: string;
+  providerJobId: string;
 }
 
 export interface Cost {

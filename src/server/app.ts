@@ -17,7 +17,11 @@ import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
 import { type JobQueue, QueueClosedError, QueueFullError } from "./jobs/queue.js";
 import { RedisJobQueue, redisQueueOptions } from "./jobs/redis.js";
-import { deliverWebhook } from "./jobs/webhook.js";
+import { DurableJournal } from "./jobs/durable.js";
+import { WebhookDispatcher } from "./jobs/outbox.js";
+import { RecordedJobQueue } from "./jobs/recorded.js";
+import { JobStore } from "./jobs/store.js";
+import { deliverWebhook, webhookPayload } from "./jobs/webhook.js";
 import { catalogLabels } from "./metric-labels.js";
 import { Metrics } from "./metrics.js";
 import { RateLimiter } from "./rate-limit.js";
@@ -67,6 +71,12 @@ export interface GatewayApp {
   fetch: (request: Request) => Response | Promise<Response>;
   state: AppState;
   setBaseUrl(url: string): void;
+  /**
+   * Take over the jobs a previous run of this gateway left unfinished and start delivering the webhook
+   * outbox (single-node durable queue; nothing to do otherwise). startServer calls it once the database
+   * is open; when the database is down it keeps trying in the background.
+   */
+  resume(): Promise<number>;
   /**
    * Stop taking jobs and settle those in flight (cancelled with `reason`), wait for their webhooks up
    * to `timeoutMs`, then release resources. HTTP draining is the server's part (startServer does it).
@@ -137,11 +147,49 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   // Without a ledger (a worker with no shared database) there is no spend to check against.
   const budgets = usage ? new BudgetGuard(config, database, usage) : undefined;
   const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets);
-  const queue =
+  const webhookOptions = {
+    maxAttempts: config.webhooks.maxAttempts,
+    initialBackoffMs: config.webhooks.initialBackoffMs,
+    timeoutMs: config.webhooks.timeoutMs,
+    policy: { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowedHosts: config.webhooks.allowedHosts },
+    logger,
+    metrics,
+    defaultSecret: config.webhooks.secret,
+  };
+  // The database has the process's jobs (single node) or a copy of their records (Redis), unless this
+  // process has no database of its own to write to (a worker without a shared one).
+  const store = options.recordUsage === false ? undefined : new JobStore(database);
+  const durable = store && !options.queue && config.queue.type === "memory" && config.queue.durable ? { store } : undefined;
+  let memoryQueue: MemoryJobQueue | undefined;
+  let dispatcher: WebhookDispatcher | undefined;
+  let journal: DurableJournal | undefined;
+  if (durable) {
+    dispatcher = new WebhookDispatcher(
+      durable.store,
+      { ...webhookOptions, onDelivery: (jobId, delivery) => memoryQueue?.noteWebhookDelivery(jobId, delivery) },
+      logger,
+    );
+    const outboxDispatcher = dispatcher;
+    journal = new DurableJournal({
+      store: durable.store,
+      logger,
+      retentionSeconds: config.queue.retentionSeconds,
+      maxRetainedJobs: config.queue.maxRetainedJobs,
+      // The body is the job's public view at settle time, signed on every attempt: built once, here.
+      webhook: async (job) =>
+        job.webhook
+          ? { url: job.webhook.url, secret: job.webhook.secret ?? null, event: `job.${job.status}`, body: webhookPayload(job, await jobView(state, job)) }
+          : undefined,
+      onOutbox: () => outboxDispatcher.wake(),
+    });
+  }
+  let queue: JobQueue =
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"
       ? new RedisJobQueue(redisQueueOptions(config, "api", logger))
-      : new MemoryJobQueue({ ...config.queue, logger }));
+      : (memoryQueue = new MemoryJobQueue({ ...config.queue, logger, journal })));
+  const recorded = store && queue.kind === "redis" ? new RecordedJobQueue(queue, store, logger) : undefined;
+  if (recorded) queue = recorded;
   queue.process(generationJobHandler(generator));
 
   const state: AppState = {
@@ -170,21 +218,15 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     shutdown: new AbortController(),
   };
 
-  const webhookOptions = {
-    maxAttempts: config.webhooks.maxAttempts,
-    initialBackoffMs: config.webhooks.initialBackoffMs,
-    timeoutMs: config.webhooks.timeoutMs,
-    policy: { allowPrivateNetwork: config.webhooks.allowPrivateNetwork, allowedHosts: config.webhooks.allowedHosts },
-    logger,
-    metrics,
-    defaultSecret: config.webhooks.secret,
-  };
   queue.onSettled(async (job) => {
     logger.info({ jobId: job.id, kind: job.kind, status: job.status, error: job.error?.type }, "job settled");
-    if (!job.webhook) return;
+    // A durable queue's webhooks go through the outbox (written with the job's end), not from here.
+    if (!job.webhook || durable) return;
     job.webhookDelivery = await deliverWebhook(job, await jobView(state, job), webhookOptions, state.shutdown.signal);
   });
+  recorded?.recordSettled();
 
+  let resumeRetry: NodeJS.Timeout | undefined;
   const app = new Hono<AppEnv>();
 
   app.use("*", async (c, next) => {
@@ -278,9 +320,33 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     setBaseUrl(url) {
       state.baseUrl = url;
     },
+    async resume() {
+      if (!memoryQueue || !dispatcher || state.draining) return 0;
+      const queueToResume = memoryQueue;
+      dispatcher.start();
+      const attempt = () => queueToResume.recover();
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof DatabaseUnavailableError)) throw error;
+        logger.warn({ error: error.message }, "the database is unavailable: unfinished jobs of a previous run resume when it is back");
+        resumeRetry = setInterval(() => {
+          void attempt().then(
+            () => clearInterval(resumeRetry),
+            () => undefined,
+          );
+        }, error.retryAfterSeconds * 1000).unref();
+        return 0;
+      }
+    },
     async close(reason = "the server is shutting down", timeoutMs = config.server.shutdownTimeoutMs) {
       state.draining = true;
+      clearInterval(resumeRetry);
+      const started = Date.now();
       await queue.close(reason, { timeoutMs });
+      journal?.close();
+      // Webhooks of the jobs that settled as the queue closed go out within what is left of the timeout.
+      await dispatcher?.close(Math.max(0, timeoutMs - (Date.now() - started)));
       state.shutdown.abort();
       await usage?.close(timeoutMs);
       if (ownsDatabase) await database.close();

@@ -205,6 +205,11 @@ export const ServerConfigSchema = z
       .object({
         /** `memory`: jobs in this process. `redis`: durable jobs shared by API nodes and `tarash worker` processes. */
         type: z.enum(["memory", "redis"]).default("memory"),
+        /**
+         * memory: keep every job in the database too (default), so a restart (even after kill -9) finishes
+         * the jobs it accepted; false keeps jobs in process memory only (they die with the process).
+         */
+        durable: z.boolean().default(true),
         /** Jobs run at once (per process: the API for memory, each worker for redis). */
         concurrency: z.number().int().positive().max(1000).default(4),
         /** Jobs waiting beyond this are refused with 429. */

@@ -87,6 +87,26 @@ export class Generator {
     });
   }
 
+  /**
+   * Finish a video job whose provider job was submitted before a restart (`providerRef` from
+   * onSubmitted): polled to the end, never submitted again. No budget check: the provider job already
+   * runs (and bills); refusing it now would only lose its result.
+   */
+  resumeVideo(
+    target: GenerationTarget,
+    config: GenerationConfigInput,
+    request: VideoGenerationRequest,
+    providerRef: string,
+    options: GenerateOptions = {},
+  ): Promise<Generated<VideoGenerationResponse>> {
+    return this.runReserved("video", target, config, request.durationSeconds, async (scope) => {
+      const response = await this.gateway.resumeVideo(config, request, providerRef, options);
+      const outputs = await this.persist(scope, response.videos, "video", options.signal);
+      response.video = response.videos[0]!;
+      return { response, outputs };
+    });
+  }
+
   private async run<R extends ImageGenerationResponse | VideoGenerationResponse>(
     kind: MediaKind,
     target: GenerationTarget,

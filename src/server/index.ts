@@ -81,6 +81,13 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       gateway.state.logger.warn({ error: error.message }, "the database is unavailable at start-up; requests that need it answer 503 until it is back");
     }
   }
+  // Jobs a previous run accepted and did not finish (a crash, kill -9) continue before new ones arrive.
+  try {
+    await gateway.resume();
+  } catch (error) {
+    await gateway.close("start-up failed", 0);
+    throw error;
+  }
   const server = createServer(
     {
       // Node answers 408 and closes the socket when a request is not complete in time; the check runs

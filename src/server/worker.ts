@@ -83,8 +83,8 @@ export async function runWorker(argv: readonly string[], options: RunWorkerOptio
       providers: options.providers,
       logger: options.logger,
       queue: ({ logger }) => (queue = new RedisJobQueue(redisQueueOptions(workerConfig, "worker", logger))),
-      // The embedded database belongs to one process (the API node's): a worker records usage only in a
-      // PostgreSQL server they share.
+      // The embedded database belongs to one process (the API node's): a worker records usage (and copies
+      // job records) only in a PostgreSQL server they share.
       recordUsage: workerConfig.database.url !== undefined,
     });
   } catch (error) {
@@ -94,7 +94,7 @@ export async function runWorker(argv: readonly string[], options: RunWorkerOptio
     }
     throw error;
   }
-  if (!workerConfig.database.url) gateway.state.logger.warn({}, "no database.url: usage of the jobs this worker runs is not recorded (the embedded database belongs to the API node)");
+  if (!workerConfig.database.url) gateway.state.logger.warn({}, "no database.url: the usage and the results of the jobs this worker runs are not copied into the database (the embedded database belongs to the API node)");
   const health = await queue!.health();
   if (!health.ok) gateway.state.logger.warn({ detail: health.detail }, "redis is not reachable yet; the worker keeps trying");
 

@@ -96,13 +96,13 @@ describe("gateway database wiring", () => {
     const out: string[] = [];
     const context = { terminal: createTerminal(process.stderr, true), signal: new AbortController().signal, stdout: (t: string) => void out.push(t) };
     assert.equal(await dbCommand(["migrate", "--config", configPath], context), 0);
-    assert.equal(out.join(""), "PostgreSQL server: applied 1_usage_events\n");
+    assert.equal(out.join(""), "PostgreSQL server: applied 1_usage_events, 2_durable_jobs\n");
     assert.equal(await dbCommand(["migrate", "--config", configPath], context), 0);
-    assert.match(out.slice(1).join(""), /^PostgreSQL server: up to date \(migration 1\)\n$/);
+    assert.match(out.slice(1).join(""), /^PostgreSQL server: up to date \(migration 2\)\n$/);
     const embedded = join(dir, "embedded-db");
     await writeFile(configPath, JSON.stringify({ database: { dir: embedded } }));
     out.length = 0;
     assert.equal(await dbCommand(["migrate", "--config", configPath, "--json"], context), 0);
-    assert.deepEqual(JSON.parse(out.join("")), { engine: "pglite", applied: ["1_usage_events"], latest: 1 });
+    assert.deepEqual(JSON.parse(out.join("")), { engine: "pglite", applied: ["1_usage_events", "2_durable_jobs"], latest: 2 });
   });
 });

@@ -41,6 +41,60 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX usage_events_tenant_time ON usage_events (tenant, created_at)",
     ],
   },
+  {
+    id: 2,
+    name: "durable_jobs",
+    up: [
+      // One row per accepted job. `request` is the full payload while the job may still run (a restart
+      // runs it from there) and NULL once it finished; `request_summary` is what clients read. JSON is
+      // kept as text: it is only ever read whole, and text takes any JSON (jsonb refuses \u0000).
+      `CREATE TABLE jobs (
+        id text PRIMARY KEY,
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        tenant text NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('image', 'video')),
+        status text NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed', 'cancelled')),
+        created_at timestamptz NOT NULL,
+        started_at timestamptz,
+        finished_at timestamptz,
+        config text NOT NULL,
+        request text,
+        request_summary text NOT NULL,
+        webhook text,
+        meta text,
+        progress text,
+        provider_ref text,
+        runs integer NOT NULL DEFAULT 0,
+        node_id text,
+        result text,
+        outputs text,
+        error text,
+        webhook_delivery text
+      )`,
+      "CREATE UNIQUE INDEX jobs_seq ON jobs (seq)",
+      "CREATE INDEX jobs_tenant_seq ON jobs (tenant, seq DESC)",
+      "CREATE INDEX jobs_unfinished ON jobs (seq) WHERE status IN ('queued', 'running')",
+      "CREATE INDEX jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL",
+      // Webhooks to deliver, written in the same transaction as the job's terminal status.
+      `CREATE TABLE webhook_outbox (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        job_id text NOT NULL,
+        url text NOT NULL,
+        secret text,
+        event text NOT NULL,
+        body text NOT NULL,
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts integer NOT NULL DEFAULT 0,
+        next_attempt_at timestamptz NOT NULL DEFAULT now(),
+        last_status integer,
+        last_error text,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        finished_at timestamptz
+      )`,
+      "CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at) WHERE status = 'pending'",
+      "CREATE INDEX webhook_outbox_job ON webhook_outbox (job_id)",
+    ],
+  },
 ];
 
 export class MigrationError extends Error {

@@ -7,6 +7,8 @@ import type { ColumnType, Generated } from "kysely";
 export interface Database {
   tarash_migrations: MigrationsTable;
   usage_events: UsageEventsTable;
+  jobs: JobsTable;
+  webhook_outbox: WebhookOutboxTable;
 }
 
 export interface MigrationsTable {
@@ -38,4 +40,60 @@ export interface UsageEventsTable {
   /** The provider's own figure, where it reports one. */
   actual_usd: ColumnType<number | null, number | null, number | null>;
   is_mock: boolean;
+}
+
+type Timestamp = ColumnType<Date, string, string>;
+type NullableTimestamp = ColumnType<Date | null, string | null | undefined, string | null>;
+/** JSON text (JSON.stringify / JSON.parse): read whole, never queried inside. */
+type JsonText = string;
+type NullableJsonText = ColumnType<string | null, string | null | undefined, string | null>;
+
+/** One accepted job (single-node queue: the job itself; with Redis: its record and result). */
+export interface JobsTable {
+  id: string;
+  /** Insertion order: lists are newest first by it (timestamps tie). */
+  seq: ColumnType<string | number, never, never>;
+  tenant: string;
+  kind: "image" | "video";
+  status: "queued" | "running" | "completed" | "failed" | "cancelled";
+  created_at: Timestamp;
+  started_at: NullableTimestamp;
+  finished_at: NullableTimestamp;
+  config: JsonText;
+  /** The full request while the job may still run; NULL once finished. */
+  request: NullableJsonText;
+  request_summary: JsonText;
+  webhook: NullableJsonText;
+  meta: NullableJsonText;
+  progress: NullableJsonText;
+  /** The submitted provider job (a tarash video job id), stored before it is polled. */
+  provider_ref: string | null;
+  /** How many times a process started the job (a restart that finds it running starts it again). */
+  runs: ColumnType<number, number | undefined, number>;
+  /** The process that runs it now. */
+  node_id: string | null;
+  result: NullableJsonText;
+  outputs: NullableJsonText;
+  error: NullableJsonText;
+  webhook_delivery: NullableJsonText;
+}
+
+/** A signed webhook to deliver at least once, retried with backoff. */
+export interface WebhookOutboxTable {
+  /** bigint: a string from `pg`, a number from PGlite. */
+  id: ColumnType<string | number, never, never>;
+  job_id: string;
+  url: string;
+  /** The job's own webhook secret; NULL means the gateway's webhooks.secret. */
+  secret: string | null;
+  event: string;
+  /** The exact body signed and sent on every attempt (its event id lets receivers drop duplicates). */
+  body: string;
+  status: ColumnType<"pending" | "delivered" | "failed", "pending" | undefined, "pending" | "delivered" | "failed">;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: ColumnType<Date, string | undefined, string>;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: ColumnType<Date, string | undefined, never>;
+  finished_at: NullableTimestamp;
 }

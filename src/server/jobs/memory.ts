@@ -9,6 +9,7 @@ import {
   type JobEvent,
   type JobHandler,
   type JobInput,
+  type JobKind,
   type JobProgress,
   type JobQueue,
   type JobSettledListener,
@@ -30,11 +31,40 @@ export interface MemoryQueueOptions {
   maxRetainedBytes?: number | undefined;
   /** Request payloads of waiting jobs in all; an enqueue beyond it is refused as a full queue (default 512 MiB). */
   maxQueuedBytes?: number | undefined;
+  /** Where jobs are also written, so they outlive the process (./durable.ts); absent: memory only. */
+  journal?: JobJournal | undefined;
   logger: Logger;
+}
+
+/**
+ * The durable half of the single-node queue. The queue runs jobs and streams their events in memory;
+ * the journal records each step where a restart finds it, and answers for jobs memory no longer holds.
+ */
+export interface JobJournal {
+  /** Record an accepted job with its full request; a throw refuses the job (nothing runs). */
+  accept(job: Job, request: Record<string, unknown>): Promise<void>;
+  /** The job started running here (best effort: never throws). */
+  start(job: Job): Promise<void>;
+  /** Record the provider job it submitted; a throw means it could not (the provider job is then stopped). */
+  submitted(job: Job, ref: string): Promise<void>;
+  /** Record the terminal status (and queue its webhook); never throws, retries within bounds. */
+  settle(job: Job): Promise<void>;
+  get(id: string, tenant: string): Promise<Job | undefined>;
+  list(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined }): Promise<Job[]>;
+  counts(): Promise<Record<JobStatus, number>>;
+  /** Unfinished jobs a previous process left, oldest first, in pages; `runs`: how often one was started. */
+  unfinished(): AsyncIterable<{ job: Job; request: Record<string, unknown>; runs: number }>;
+  close(): void;
 }
 
 const MiB = 1024 * 1024;
 export const MEMORY_QUEUE_DEFAULTS = { maxRetainedJobs: 10_000, maxRetainedBytes: 64 * MiB, maxQueuedBytes: 512 * MiB } as const;
+
+/**
+ * A job that was running each time its process died this often is not started again (it may be what
+ * kills the process): it fails with the reason instead, so a crash loop ends.
+ */
+export const MAX_JOB_RUNS = 3;
 
 /** Progress events kept per job for late subscribers; older progress is dropped, other events never. */
 const MAX_PROGRESS_EVENTS = 500;
@@ -80,6 +110,9 @@ export class MemoryJobQueue implements JobQueue {
   private readonly finished = new Map<string, number>();
   private retainedBytes = 0;
   private queuedBytes = 0;
+  /** Enqueues between their checks and their journal write: they hold a place in the queue meanwhile. */
+  private accepting = 0;
+  private readonly journal: JobJournal | undefined;
   private readonly limits: { maxRetainedJobs: number; maxRetainedBytes: number; maxQueuedBytes: number };
 
   constructor(private readonly options: MemoryQueueOptions) {
@@ -88,6 +121,7 @@ export class MemoryJobQueue implements JobQueue {
       maxRetainedBytes: options.maxRetainedBytes ?? MEMORY_QUEUE_DEFAULTS.maxRetainedBytes,
       maxQueuedBytes: options.maxQueuedBytes ?? MEMORY_QUEUE_DEFAULTS.maxQueuedBytes,
     };
+    this.journal = options.journal;
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, options.retentionSeconds * 1000)).unref();
   }
 
@@ -102,7 +136,7 @@ export class MemoryJobQueue implements JobQueue {
   async enqueue(input: JobInput): Promise<Job> {
     if (this.closed) throw new QueueClosedError("the server is shutting down and accepts no new jobs");
     if (!this.handler) throw new Error("no job handler registered");
-    if (this.pending.length >= this.options.maxQueued) throw new QueueFullError(`the job queue is full (${this.options.maxQueued} waiting)`);
+    if (this.pending.length + this.accepting >= this.options.maxQueued) throw new QueueFullError(`the job queue is full (${this.options.maxQueued} waiting)`);
     const bytes = approxBytes(input.request);
     if (this.queuedBytes + bytes > this.limits.maxQueuedBytes) {
       throw new QueueFullError(`the job queue is full (waiting requests hold ${this.queuedBytes} of ${this.limits.maxQueuedBytes} bytes; queue.maxQueuedBytes)`);
@@ -114,15 +148,73 @@ export class MemoryJobQueue implements JobQueue {
       status: "queued",
       createdAt: new Date().toISOString(),
     };
+    this.queuedBytes += bytes;
+    if (this.journal) {
+      // Written before the client hears 202, and before anything runs: a job the database did not take
+      // is refused (503) with no provider call.
+      this.accepting += 1;
+      try {
+        await this.journal.accept(job, input.request);
+      } catch (error) {
+        this.queuedBytes -= bytes;
+        throw error;
+      } finally {
+        this.accepting -= 1;
+      }
+    }
+    const entry = this.admit(job, input.request, bytes);
+    if (this.closed) {
+      // Shutdown began while the record was written: settle it (recorded as cancelled) rather than run it.
+      this.takePayload(entry);
+      this.finish(entry, "cancelled", { error: jobError(new CancelledError("the server is shutting down")) });
+      throw new QueueClosedError("the server is shutting down and accepts no new jobs");
+    }
+    return structuredClone(job);
+  }
+
+  /** Put a recorded job in line (a new one, or one a previous process left unfinished). */
+  private admit(job: Job, request: Record<string, unknown>, bytes: number): Entry {
     let resolveSettled!: () => void;
     const settled = new Promise<void>((r) => (resolveSettled = r));
-    const entry: Entry = { job, payload: { request: input.request, bytes }, events: [], seq: 0, waiters: new Set(), settled, resolveSettled };
-    this.queuedBytes += bytes;
+    const entry: Entry = { job, payload: { request, bytes }, events: [], seq: 0, waiters: new Set(), settled, resolveSettled };
     this.entries.set(job.id, entry);
     this.emit(entry, { type: "queued" });
     this.pending.push(job.id);
     queueMicrotask(() => this.pump());
-    return structuredClone(job);
+    return entry;
+  }
+
+  /**
+   * Take over the jobs a previous process left unfinished (durable queue only): each runs again from
+   * its recorded request, and a video whose provider job was already submitted re-attaches to it.
+   * Resolves with how many were taken.
+   */
+  async recover(): Promise<number> {
+    if (!this.journal || this.closed) return 0;
+    let count = 0;
+    for await (const { job, request, runs } of this.journal.unfinished()) {
+      if (this.closed) break;
+      if (this.entries.has(job.id)) continue;
+      const bytes = approxBytes(request);
+      this.queuedBytes += bytes;
+      const entry = this.admit({ ...job, status: "queued", progress: undefined }, request, bytes);
+      if (runs >= MAX_JOB_RUNS) {
+        const at = this.pending.indexOf(job.id);
+        if (at >= 0) this.pending.splice(at, 1);
+        this.takePayload(entry);
+        const message = `the gateway stopped ${runs} times while running this job; it is not started again`;
+        this.finish(entry, "failed", { error: { type: "WorkerLostError", message, status: 500, code: "worker_lost" } });
+      }
+      count += 1;
+    }
+    if (count > 0) this.options.logger.info({ jobs: count }, "resumed the unfinished jobs of a previous run");
+    return count;
+  }
+
+  /** A webhook delivery report for a job this queue holds (the outbox dispatcher's). */
+  noteWebhookDelivery(id: string, delivery: NonNullable<Job["webhookDelivery"]>): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.job.webhookDelivery = delivery;
   }
 
   private visible(id: string, tenant: string): Entry | undefined {
@@ -132,10 +224,19 @@ export class MemoryJobQueue implements JobQueue {
 
   async get(id: string, tenant: string): Promise<Job | undefined> {
     const entry = this.visible(id, tenant);
-    return entry ? structuredClone(entry.job) : undefined;
+    if (entry) return structuredClone(entry.job);
+    return this.journal?.get(id, tenant);
   }
 
   async list(tenant: string, options: { kind?: "image" | "video" | undefined; limit?: number | undefined; after?: string | undefined } = {}): Promise<Job[]> {
+    if (this.journal) {
+      // The database has every job; a job this process runs is fresher in memory (progress).
+      const listed = await this.journal.list(tenant, options);
+      return listed.map((j) => {
+        const live = this.entries.get(j.id);
+        return live ? structuredClone(live.job) : j;
+      });
+    }
     const all = [...this.entries.values()]
       .map((e) => e.job)
       .filter((j) => j.tenant === tenant && (!options.kind || j.kind === options.kind))
@@ -146,7 +247,8 @@ export class MemoryJobQueue implements JobQueue {
 
   async cancel(id: string, tenant: string, reason: string): Promise<Job | undefined> {
     const entry = this.visible(id, tenant);
-    if (!entry) return undefined;
+    // Not held here: finished (returned unchanged), or unknown.
+    if (!entry) return this.journal?.get(id, tenant);
     await this.cancelEntry(entry, reason);
     return structuredClone(entry.job);
   }
@@ -169,7 +271,10 @@ export class MemoryJobQueue implements JobQueue {
     options: { afterSeq?: number | undefined; signal?: AbortSignal | undefined } = {},
   ): Promise<AsyncIterable<JobEvent> | undefined> {
     const entry = this.visible(id, tenant);
-    if (!entry) return undefined;
+    if (!entry) {
+      const job = await this.journal?.get(id, tenant);
+      return job ? recordedEvents(job, options.afterSeq ?? 0) : undefined;
+    }
     const signal = options.signal;
     let cursor = options.afterSeq ?? 0;
     return {
@@ -199,6 +304,7 @@ export class MemoryJobQueue implements JobQueue {
   }
 
   async counts(): Promise<Record<JobStatus, number>> {
+    if (this.journal) return this.journal.counts();
     const out = Object.fromEntries(JOB_STATUSES.map((s) => [s, 0])) as Record<JobStatus, number>;
     for (const e of this.entries.values()) out[e.job.status] += 1;
     return out;
@@ -206,7 +312,7 @@ export class MemoryJobQueue implements JobQueue {
 
   async health(): Promise<{ ok: boolean; detail?: string | undefined }> {
     if (this.closed) return { ok: false, detail: "shutting down" };
-    return { ok: true, detail: `${this.running} running, ${this.pending.length} waiting` };
+    return { ok: true, detail: `${this.running} running, ${this.pending.length} waiting${this.journal ? " (durable)" : ""}` };
   }
 
   async close(reason: string, options: { timeoutMs?: number | undefined } = {}): Promise<void> {
@@ -217,6 +323,7 @@ export class MemoryJobQueue implements JobQueue {
     const order = [...live.filter((e) => e.job.status === "queued"), ...live.filter((e) => e.job.status === "running")];
     const work = Promise.all(order.map((e) => this.cancelEntry(e, reason))).then(async () => {
       while (this.listenerRuns.size > 0) await Promise.all([...this.listenerRuns]);
+      this.journal?.close();
     });
     const limit = options.timeoutMs;
     if (limit === undefined) return work;
@@ -254,9 +361,17 @@ export class MemoryJobQueue implements JobQueue {
     this.emit(entry, { type: "started" });
     // The handler owns the payload from here; the record keeps only its summary.
     const request = this.takePayload(entry);
+    const journal = this.journal;
     try {
+      await journal?.start(entry.job);
       const { result, outputs } = await handler({ ...structuredClone(entry.job), request }, {
         signal: controller.signal,
+        submitted: journal
+          ? async (ref) => {
+              await journal.submitted(entry.job, ref);
+              entry.job.providerRef = ref;
+            }
+          : undefined,
         progress: async (progress) => {
           if (TERMINAL_STATUSES.has(entry.job.status)) return;
           entry.job.progress = progress;
@@ -289,7 +404,9 @@ export class MemoryJobQueue implements JobQueue {
     if (outcome.error) job.error = outcome.error;
     if (status === "completed") this.emit(entry, { type: "completed", result: outcome.result ?? {} });
     else this.emit(entry, { type: status, error: outcome.error! });
-    const run = this.notify(job).finally(() => {
+    // The durable record (and its webhook in the outbox) first, then the listeners.
+    const recorded = this.journal ? this.journal.settle(structuredClone(job)) : Promise.resolve();
+    const run = recorded.then(() => this.notify(job)).finally(() => {
       this.listenerRuns.delete(run);
       entry.resolveSettled();
     });
@@ -352,4 +469,19 @@ export class MemoryJobQueue implements JobQueue {
       this.forget(id);
     }
   }
+}
+
+/** The events of a job known only from its record (finished, or left by a previous process). */
+function recordedEvents(job: Job, afterSeq: number): AsyncIterable<JobEvent> {
+  const events: JobEvent[] = [{ seq: 1, type: "queued", at: job.createdAt }];
+  if (job.startedAt) events.push({ seq: events.length + 1, type: "started", at: job.startedAt });
+  const at = job.finishedAt ?? job.createdAt;
+  if (job.status === "completed") events.push({ seq: events.length + 1, type: "completed", at, result: job.result ?? {} });
+  else if ((job.status === "failed" || job.status === "cancelled") && job.error) events.push({ seq: events.length + 1, type: job.status, at, error: job.error });
+  const out = events.filter((e) => e.seq > afterSeq);
+  return {
+    async *[Symbol.asyncIterator]() {
+      yield* out;
+    },
+  };
 }

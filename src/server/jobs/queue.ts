@@ -71,6 +71,11 @@ export interface Job extends JobInput {
   /** Stored outputs, aligned with result.images / result.videos. */
   outputs?: (StoredOutput | undefined)[] | undefined;
   error?: JobError | undefined;
+  /**
+   * The provider job a video job submitted (a tarash video job id: provider, model, provider's id),
+   * recorded before it is polled, so a restart re-attaches to it instead of submitting again.
+   */
+  providerRef?: string | undefined;
   webhookDelivery?: { attempts: number; delivered: boolean; lastStatus?: number | undefined; lastError?: string | undefined } | undefined;
 }
 
@@ -85,7 +90,15 @@ export type JobEvent =
 /** What runs a job (the worker side). It must honour `signal`: aborting it cancels the provider job. */
 export type JobHandler = (
   job: Job,
-  io: { signal: AbortSignal; progress(update: JobProgress): Promise<void> },
+  io: {
+    signal: AbortSignal;
+    progress(update: JobProgress): Promise<void>;
+    /**
+     * A provider accepted the job's video (`ref` from the library's onSubmitted): a durable queue
+     * records it before the handler polls; a throw means it could not, and the provider job is stopped.
+     */
+    submitted?(ref: string): Promise<void>;
+  },
 ) => Promise<{ result: Record<string, unknown>; outputs?: (StoredOutput | undefined)[] | undefined }>;
 
 /** Called once per job after it reaches a terminal status (webhook delivery, metrics). */

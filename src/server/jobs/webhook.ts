@@ -56,62 +56,99 @@ export function webhookPayload(job: Job, data: Record<string, unknown>): string 
   return JSON.stringify({ id: `evt_${randomUUID().replace(/-/g, "")}`, type: `job.${job.status}`, createdAt: new Date().toISOString(), data });
 }
 
-/** Deliver one settled job's webhook; resolves when delivered or given up (never throws). */
+/** What one delivery attempt came to. */
+export interface WebhookAttempt {
+  delivered: boolean;
+  /** Worth another attempt (network error, timeout, 408, 429, 5xx). */
+  retry: boolean;
+  /** Refused by the SSRF guard: never retried. */
+  refused?: boolean | undefined;
+  status?: number | undefined;
+  error?: string | undefined;
+}
+
+/** Check a webhook URL against the policy: the reason it is refused, or undefined. */
+export function refuseWebhookUrl(raw: string, policy: NetworkPolicy): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "invalid URL";
+  }
+  const problem = checkUrl(url, policy);
+  return problem ? `refused: ${problem}` : undefined;
+}
+
+/**
+ * One signed POST of a webhook body (signed afresh with the current time; the body, and so its event
+ * id, is the same on every attempt, so a receiver drops the duplicates an at-least-once sender makes).
+ */
+export async function attemptWebhook(
+  delivery: { url: string; secret: string; body: string; event: string; jobId: string; attempt: number },
+  options: Pick<WebhookOptions, "timeoutMs" | "policy" | "metrics">,
+  signal?: AbortSignal,
+): Promise<WebhookAttempt> {
+  const post = await poster(options.policy);
+  const t = Math.floor(Date.now() / 1000);
+  const headers = {
+    "content-type": "application/json",
+    "user-agent": "tarash-gateway-webhook",
+    "x-tarash-event": delivery.event,
+    "x-tarash-job-id": delivery.jobId,
+    "x-tarash-delivery-attempt": String(delivery.attempt),
+    "x-tarash-signature": signWebhook(delivery.secret, delivery.body, t),
+  };
+  try {
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const res = await post(delivery.url, { body: delivery.body, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    if (res.status >= 200 && res.status < 300) {
+      options.metrics.webhookDeliveries.inc({ outcome: "delivered" });
+      return { delivered: true, retry: false, status: res.status };
+    }
+    options.metrics.webhookDeliveries.inc({ outcome: "failed_attempt" });
+    return { delivered: false, retry: retryable(res.status), status: res.status, error: `HTTP ${res.status}` };
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof BlockedAddressError) {
+      options.metrics.webhookDeliveries.inc({ outcome: "refused" });
+      return { delivered: false, retry: false, refused: true, error: `refused: ${cause.message}` };
+    }
+    options.metrics.webhookDeliveries.inc({ outcome: "failed_attempt" });
+    return { delivered: false, retry: true, error: (error as Error).name === "TimeoutError" ? "timed out" : "connection failed" };
+  }
+}
+
+/** The wait before attempt `attempt + 1`: exponential from the initial backoff, with half jitter. */
+export function webhookBackoffMs(initialBackoffMs: number, attempt: number): number {
+  const delay = initialBackoffMs * 2 ** (attempt - 1);
+  return delay / 2 + Math.random() * (delay / 2);
+}
+
+/** Deliver one settled job's webhook in this process; resolves when delivered or given up (never throws). */
 export async function deliverWebhook(job: Job, data: Record<string, unknown>, options: WebhookOptions, signal?: AbortSignal): Promise<NonNullable<Job["webhookDelivery"]>> {
   const hook = job.webhook!;
   const secret = hook.secret ?? options.defaultSecret!;
   const state: NonNullable<Job["webhookDelivery"]> = { attempts: 0, delivered: false };
-  let url: URL;
-  try {
-    url = new URL(hook.url);
-  } catch {
-    return { ...state, lastError: "invalid URL" };
-  }
-  const problem = checkUrl(url, options.policy);
-  if (problem) {
-    options.logger.warn({ jobId: job.id }, `webhook refused: ${problem}`);
-    options.metrics.webhookDeliveries.inc({ outcome: "refused" });
-    return { ...state, lastError: `refused: ${problem}` };
+  const refused = refuseWebhookUrl(hook.url, options.policy);
+  if (refused) {
+    options.logger.warn({ jobId: job.id }, `webhook ${refused}`);
+    if (refused !== "invalid URL") options.metrics.webhookDeliveries.inc({ outcome: "refused" });
+    return { ...state, lastError: refused };
   }
   const body = webhookPayload(job, data);
-  const post = await poster(options.policy);
   for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
     state.attempts = attempt;
-    const t = Math.floor(Date.now() / 1000);
-    const headers = {
-      "content-type": "application/json",
-      "user-agent": "tarash-gateway-webhook",
-      "x-tarash-event": `job.${job.status}`,
-      "x-tarash-job-id": job.id,
-      "x-tarash-delivery-attempt": String(attempt),
-      "x-tarash-signature": signWebhook(secret, body, t),
-    };
-    let retry = true;
-    try {
-      const timeout = AbortSignal.timeout(options.timeoutMs);
-      const res = await post(url.toString(), { body, headers, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
-      state.lastStatus = res.status;
-      if (res.status >= 200 && res.status < 300) {
-        state.delivered = true;
-        options.metrics.webhookDeliveries.inc({ outcome: "delivered" });
-        return state;
-      }
-      state.lastError = `HTTP ${res.status}`;
-      retry = retryable(res.status);
-    } catch (error) {
-      const cause = (error as { cause?: unknown }).cause;
-      if (cause instanceof BlockedAddressError) {
-        state.lastError = `refused: ${cause.message}`;
-        options.metrics.webhookDeliveries.inc({ outcome: "refused" });
-        return state;
-      }
-      state.lastError = (error as Error).name === "TimeoutError" ? "timed out" : "connection failed";
+    const outcome = await attemptWebhook({ url: new URL(hook.url).toString(), secret, body, event: `job.${job.status}`, jobId: job.id, attempt }, options, signal);
+    state.lastStatus = outcome.status ?? state.lastStatus;
+    if (outcome.delivered) {
+      state.delivered = true;
+      return state;
     }
-    options.metrics.webhookDeliveries.inc({ outcome: "failed_attempt" });
-    if (!retry || attempt === options.maxAttempts || signal?.aborted) break;
-    const delay = options.initialBackoffMs * 2 ** (attempt - 1);
+    state.lastError = outcome.error;
+    if (outcome.refused) return state;
+    if (!outcome.retry || attempt === options.maxAttempts || signal?.aborted) break;
     try {
-      await sleep(delay / 2 + Math.random() * (delay / 2), signal);
+      await sleep(webhookBackoffMs(options.initialBackoffMs, attempt), signal);
     } catch {
       break;
     }
