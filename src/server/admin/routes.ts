@@ -112,10 +112,11 @@ async function mapped<T>(fn: () => Promise<T>): Promise<T> {
 export function adminRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.use("/admin/*", async (c, next) => {
     const admin = await state.auth.authenticateAdmin(c.req.raw.headers);
-    // The request log names the admin by its configured name, never by its key.
     c.set("principal", { tenant: "(admin)", service: false, via: "api_key", keyId: undefined });
-    state.logger.debug({ admin: admin.name, method: c.req.method, path: c.req.path }, "admin request");
     await next();
+    // An audit line per admin request: who (the admin key's configured name, never the key), what, how it ended.
+    // Paths carry key ids and tenant ids only; bodies (which can hold a new key) are never logged.
+    state.logger.info({ admin: admin.name, method: c.req.method, path: c.req.path, status: c.res.status }, "admin request");
   });
 
   app.post("/admin/tenants", async (c) => {
