@@ -51,6 +51,7 @@ const NOT_RUN: { pattern: RegExp; why: string }[] = [
   { pattern: /^tarash (serve|worker)\b/, why: "a long-running service; test/server starts the gateway the same way" },
   { pattern: /^open /, why: "opens a browser" },
   { pattern: /^scripts\/radosgw\.sh /, why: "the S3 tests run this script" },
+  { pattern: /^tarash (keys|tenants) /, why: "needs a gateway with auth.adminKeys and TARASH_ADMIN_KEY; test/cli/keys.test.ts runs these commands against one" },
   { pattern: /^tarash video cancel /, why: "cancels only a job still running (the documented job has finished by then); test/cli/video-cancel.test.ts runs it against one" },
 ];
 

@@ -3,6 +3,7 @@ import { createGateway } from "../core/gateway.js";
 import { DB_HELP, dbCommand } from "./db.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { describeError, errorJson } from "./errors.js";
+import { KEYS_HELP, keysCommand } from "./keys.js";
 import { IMAGE_HELP, imageCommand } from "./image.js";
 import { MODELS_HELP, modelsCommand } from "./models.js";
 import { refreshCommand } from "./models-refresh.js";
@@ -23,6 +24,7 @@ Commands
   worker             run jobs from a Redis queue     (tarash worker --help)
   mcp                serve MCP tools to agents (stdio) (tarash mcp --help)
   db migrate         apply the gateway database's migrations (tarash db --help)
+  keys, tenants      issue, list, revoke, rotate API keys; budgets and limits (tarash keys --help)
 
   --version          print the version
 
@@ -50,6 +52,8 @@ const COMMANDS: Record<string, Command> = {
   // Loaded when asked for: the MCP SDK is not needed by the other commands.
   mcp: { help: "", ownsSignals: true, run: async (argv) => (await import("./mcp.js")).mcpCommand(argv, version()) },
   db: { help: DB_HELP, run: (argv, r) => dbCommand(argv, r) },
+  keys: { help: KEYS_HELP, run: (argv, r) => keysCommand("keys", argv, r) },
+  tenants: { help: KEYS_HELP, run: (argv, r) => keysCommand("tenants", argv, r) },
 };
 
 /** src/cli and dist/cli both sit two levels below the package root. */

@@ -6,8 +6,10 @@ import { createGateway } from "../core/gateway.js";
 import { type Logger, type LoggerOptions, createLogger, logsAt } from "../core/logger.js";
 import type { ProviderDefinition } from "../core/provider.js";
 import { registerSecret } from "../core/redact.js";
+import { adminRoutes } from "./admin/routes.js";
+import { KeyStore } from "./admin/store.js";
 import { createAuthenticator } from "./auth.js";
-import type { ServerConfig } from "./config.js";
+import { type ServerConfig, authRequired } from "./config.js";
 import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
@@ -144,8 +146,11 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const database =
     options.database ?? new DatabaseHandle({ url: config.database.url, dir: config.database.dir, maxConnections: config.database.maxConnections });
   const usage = options.recordUsage === false ? undefined : new UsageLedger(database, metrics, logger);
+  const keys = new KeyStore(database);
+  // Database tenants and keys matter only where requests carry credentials (auth off: one anonymous tenant).
+  const keyStoreInUse = authRequired(config);
   // Without a ledger (a worker with no shared database) there is no spend to check against.
-  const budgets = usage ? new BudgetGuard(config, database, usage) : undefined;
+  const budgets = usage ? new BudgetGuard(config, database, usage, keyStoreInUse ? keys : undefined, logger) : undefined;
   const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets);
   const webhookOptions = {
     maxAttempts: config.webhooks.maxAttempts,
@@ -205,7 +210,8 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     router: new Router(config, new MockAccess(config, providerOf(gateway), env.TARASH_MOCK === "1")),
     metrics,
     logger,
-    auth: createAuthenticator(config),
+    keys,
+    auth: createAuthenticator(config, keys),
     limiter: new RateLimiter(config.limits),
     get baseUrl() {
       return baseUrl();
@@ -270,10 +276,13 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   });
   for (const prefix of ["/v1/*", "/image/*", "/mcp"]) {
     app.use(prefix, async (c, next) => {
-      c.set("principal", await state.auth.authenticate(c.req.raw.headers));
-      const verdict = state.limiter.take(c.get("principal").tenant);
+      const principal = await state.auth.authenticate(c.req.raw.headers);
+      c.set("principal", principal);
+      const tenantRequestsPerMinute = keyStoreInUse ? await tenantRpm(keys, principal.tenant, logger) : undefined;
+      const verdict = state.limiter.take({ ...principal, tenantRequestsPerMinute });
       if (!verdict.ok) {
-        throw new ApiError(429, "rate limit exceeded for this tenant", {
+        const who = verdict.scope === "key" ? `API key ${principal.keyId ?? ""}` : `tenant ${JSON.stringify(principal.tenant)}`;
+        throw new ApiError(429, `rate limit exceeded: ${who} allows ${verdict.requestsPerMinute} requests per minute`, {
           code: "rate_limit_exceeded",
           headers: { "Retry-After": String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000))) },
         });
@@ -282,12 +291,14 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     });
     app.use(prefix, limit);
   }
+  app.use("/admin/*", limit);
 
   legacyRoutes(app, state);
   imageRoutes(app, state);
   videoRoutes(app, state);
   jobRoutes(app, state);
   usageRoutes(app, state);
+  adminRoutes(app, state);
   metaRoutes(app, state);
   mcpRoutes(app, state);
   playgroundRoutes(app);
@@ -352,6 +363,20 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       if (ownsDatabase) await database.close();
     },
   };
+}
+
+/**
+ * A tenant's requests-per-minute from the database. Rate limits are not worth refusing requests over: when
+ * the database cannot be reached and nothing was read before, the config file's limits apply.
+ */
+async function tenantRpm(keys: KeyStore, tenant: string, logger: Logger): Promise<number | undefined> {
+  try {
+    return (await keys.tenant(tenant, { stale: true }))?.requestsPerMinute;
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    logger.debug({ tenant, error: error.message }, "tenant rate limit from the config only: the database is unavailable");
+    return undefined;
+  }
 }
 
 /** The password inside a postgres:// URL, so it is redacted on its own too (driver errors quote parts). */

@@ -73,6 +73,16 @@ const ApiKeySchema = z
     /** A backend service key: may act for any `customer_id` on POST /image/generate. */
     service: z.boolean().optional(),
     budget: BudgetSchema.optional(),
+    /** This key's own requests-per-minute limit (on top of its tenant's). */
+    requestsPerMinute: z.number().positive().max(1_000_000).optional(),
+  })
+  .strict();
+
+/** A key that may call the admin API (/admin/*): tenants and database API keys. Never a tenant's key. */
+const AdminKeySchema = z
+  .object({
+    sha256: z.string().regex(/^[0-9a-f]{64}$/i, "must be 64 hex characters (the SHA-256 of the key)"),
+    name: z.string().max(128).optional(),
   })
   .strict();
 
@@ -181,6 +191,8 @@ export const ServerConfigSchema = z
         /** `false` turns auth off explicitly (required to run without auth on a non-loopback host). */
         enabled: z.boolean().optional(),
         apiKeys: z.array(ApiKeySchema).default([]),
+        /** Keys of the admin API (/admin/tenants, /admin/keys), as SHA-256 hashes like apiKeys. */
+        adminKeys: z.array(AdminKeySchema).default([]),
         jwt: JwtSchema.optional(),
         /** Tenant of unauthenticated requests when auth is off. */
         anonymousTenant: z.string().min(1).default("default"),
@@ -310,7 +322,8 @@ export function isLoopbackHost(host: string): boolean {
 /** True when requests must carry credentials. */
 export function authRequired(config: ServerConfig): boolean {
   if (config.auth.enabled === false) return false;
-  return config.auth.apiKeys.length > 0 || config.auth.jwt !== undefined || config.auth.enabled === true;
+  // Admin keys mean keys are issued from the database: requests must carry one.
+  return config.auth.apiKeys.length > 0 || config.auth.adminKeys.length > 0 || config.auth.jwt !== undefined || config.auth.enabled === true;
 }
 
 function resolveEnvRefs(value: unknown, path: string[], env: Record<string, string | undefined>): unknown {
@@ -360,12 +373,12 @@ export function parseServerConfig(raw: unknown, env: Record<string, string | und
   checkRoutes(config);
   if (!isLoopbackHost(config.server.host) && config.auth.enabled !== false && !authRequired(config)) {
     throw new ConfigError(
-      `Invalid config: auth: binding to ${config.server.host} requires auth.apiKeys or auth.jwt (or auth.enabled: false to run open on purpose)`,
+      `Invalid config: auth: binding to ${config.server.host} requires auth.apiKeys or auth.jwt (or auth.adminKeys, or auth.enabled: false to run open on purpose)`,
       "auth",
     );
   }
-  if (config.auth.enabled === true && config.auth.apiKeys.length === 0 && !config.auth.jwt) {
-    throw new ConfigError("Invalid config: auth: auth.enabled is true but neither auth.apiKeys nor auth.jwt is configured", "auth");
+  if (config.auth.enabled === true && config.auth.apiKeys.length === 0 && config.auth.adminKeys.length === 0 && !config.auth.jwt) {
+    throw new ConfigError("Invalid config: auth: auth.enabled is true but none of auth.apiKeys, auth.adminKeys and auth.jwt is configured", "auth");
   }
   return config;
 }

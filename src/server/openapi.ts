@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ADMIN_OPERATIONS } from "./admin/openapi.js";
 import {
   HealthSchema,
   ImageEditFormSchema,
@@ -18,8 +19,8 @@ import {
 
 type JsonSchema = Record<string, unknown>;
 
-interface Operation {
-  method: "get" | "post" | "delete";
+export interface Operation {
+  method: "get" | "post" | "patch" | "delete";
   path: string;
   summary: string;
   tag: string;
@@ -199,6 +200,7 @@ export const OPERATIONS: readonly Operation[] = [
   { method: "delete", path: "/mcp", summary: "Stateless MCP: no session to end; answers 405 with Allow: POST.", tag: "Agents", ok: { status: 405, description: "Method not allowed." }, errors: [401] },
   { method: "get", path: "/openapi.json", summary: "This document.", tag: "Operations", ok: { status: 200 }, public: true },
   { method: "get", path: "/docs", summary: "API reference page.", tag: "Operations", ok: { status: 200, type: "text/html" }, public: true },
+  ...ADMIN_OPERATIONS,
 ];
 
 const STATUS_TEXT: Record<number, string> = {
@@ -207,7 +209,7 @@ const STATUS_TEXT: Record<number, string> = {
   402: "Budget exceeded (`budget_exceeded`: the message names the budget, the spend so far and the estimate).",
   403: "Forbidden.",
   404: "Not found (including resources of another tenant).",
-  409: "Not ready.",
+  409: "Not ready, or a conflict (an existing tenant, a revoked key).",
   413: "Request body too large.",
   415: "Unsupported content type.",
   429: "Rate limited; see Retry-After.",

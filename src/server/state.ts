@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { redactString } from "../core/redact.js";
 import type { Gateway } from "../core/gateway.js";
 import type { Logger } from "../core/logger.js";
+import type { KeyStore } from "./admin/store.js";
 import type { Authenticator, Principal } from "./auth.js";
 import type { ServerConfig } from "./config.js";
 import type { DatabaseHandle } from "./db/handle.js";
@@ -29,6 +30,8 @@ export interface AppState {
   router: Router;
   metrics: Metrics;
   logger: Logger;
+  /** Tenants and API keys issued through the admin API (cached lookups). */
+  keys: KeyStore;
   auth: Authenticator;
   limiter: RateLimiter;
   /** Origin used in file URLs; set once the server listens. */

@@ -95,6 +95,47 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE INDEX webhook_outbox_job ON webhook_outbox (job_id)",
     ],
   },
+  {
+    id: 4,
+    name: "tenants_api_keys",
+    up: [
+      `CREATE TABLE tenants (
+        id text PRIMARY KEY,
+        name text,
+        daily_usd double precision CHECK (daily_usd > 0),
+        monthly_usd double precision CHECK (monthly_usd > 0),
+        requests_per_minute double precision CHECK (requests_per_minute > 0),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        tenant text NOT NULL REFERENCES tenants (id),
+        name text,
+        sha256 text NOT NULL UNIQUE CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        prefix text NOT NULL,
+        service boolean NOT NULL DEFAULT false,
+        daily_usd double precision CHECK (daily_usd > 0),
+        monthly_usd double precision CHECK (monthly_usd > 0),
+        requests_per_minute double precision CHECK (requests_per_minute > 0),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        revoked_at timestamptz,
+        last_used_at timestamptz,
+        rotated_from text REFERENCES api_keys (id)
+      )`,
+      "CREATE INDEX api_keys_tenant ON api_keys (tenant, id)",
+      `CREATE TABLE budget_reservations (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        subject text NOT NULL,
+        amount_usd double precision NOT NULL CHECK (amount_usd >= 0),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz NOT NULL
+      )`,
+      "CREATE INDEX budget_reservations_subject ON budget_reservations (subject, expires_at)",
+      // A key's budget sums its spend: without this it would scan the tenant's rows.
+      "CREATE INDEX usage_events_key_time ON usage_events (key_id, created_at) WHERE key_id IS NOT NULL",
+    ],
+  },
 ];
 
 export class MigrationError extends Error {

@@ -9,6 +9,9 @@ export interface Database {
   usage_events: UsageEventsTable;
   jobs: JobsTable;
   webhook_outbox: WebhookOutboxTable;
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  budget_reservations: BudgetReservationsTable;
 }
 
 export interface MigrationsTable {
@@ -96,4 +99,47 @@ export interface WebhookOutboxTable {
   last_error: string | null;
   created_at: ColumnType<Date, string | undefined, never>;
   finished_at: NullableTimestamp;
+}
+
+/** A tenant managed through the admin API; its settings win over the config file's, field by field. */
+export interface TenantsTable {
+  id: string;
+  name: string | null;
+  daily_usd: number | null;
+  monthly_usd: number | null;
+  requests_per_minute: number | null;
+  created_at: ColumnType<Date, string | undefined, never>;
+  updated_at: ColumnType<Date, string | undefined, string>;
+}
+
+/** An API key issued through the admin API: only its SHA-256 is stored, never the key. */
+export interface ApiKeysTable {
+  /** The first 12 hex digits of the key's SHA-256, as config keys are named in the usage ledger. */
+  id: string;
+  tenant: string;
+  name: string | null;
+  sha256: string;
+  /** The key's first characters (`tsk_` and 6 more): a public label, not part of the secret. */
+  prefix: string;
+  service: boolean;
+  daily_usd: number | null;
+  monthly_usd: number | null;
+  requests_per_minute: number | null;
+  created_at: ColumnType<Date, string | undefined, never>;
+  /** When the key stops working (set by revoke and rotate; in the future during a rotation's grace period). */
+  revoked_at: ColumnType<Date | null, string | null | undefined, string | null>;
+  last_used_at: ColumnType<Date | null, string | null | undefined, string | null>;
+  /** The key this one replaced (rotate). */
+  rotated_from: string | null;
+}
+
+/** Budget held by a generation in flight, on any node sharing the database; deleted when it settles. */
+export interface BudgetReservationsTable {
+  id: Generated<string>;
+  /** `tenant:<id>` or `key:<key id>`. */
+  subject: string;
+  amount_usd: ColumnType<number, number, number>;
+  created_at: ColumnType<Date, string | undefined, never>;
+  /** A node that died mid-generation leaves its reservation; it stops counting after this. */
+  expires_at: ColumnType<Date, string, string>;
 }

@@ -20,16 +20,20 @@ function parseInstant(value: string, field: "from" | "to"): Date {
   return new Date(value);
 }
 
+/** The `from`/`to` query parameters (default: the last 30 days; at most 366), or a 400 naming the one at fault. */
+export function usageWindow(rawFrom: string | undefined, rawTo: string | undefined): { from: Date; to: Date } {
+  const to = rawTo === undefined ? new Date() : parseInstant(rawTo, "to");
+  const from = rawFrom === undefined ? new Date(to.getTime() - 30 * DAY_MS) : parseInstant(rawFrom, "from");
+  if (from.getTime() >= to.getTime()) throw badRequest("from must be before to", "from");
+  if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw badRequest(`the range from..to may cover at most ${MAX_RANGE_DAYS} days`, "from");
+  return { from, to };
+}
+
 /** GET /v1/usage: the caller's tenant's usage ledger, in total and grouped. */
 export function usageRoutes(app: Hono<AppEnv>, state: AppState): void {
   app.get("/v1/usage", async (c) => {
-    const rawFrom = c.req.query("from");
-    const rawTo = c.req.query("to");
     const rawGroup = c.req.query("group_by");
-    const to = rawTo === undefined ? new Date() : parseInstant(rawTo, "to");
-    const from = rawFrom === undefined ? new Date(to.getTime() - 30 * DAY_MS) : parseInstant(rawFrom, "from");
-    if (from.getTime() >= to.getTime()) throw badRequest("from must be before to", "from");
-    if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw badRequest(`the range from..to may cover at most ${MAX_RANGE_DAYS} days`, "from");
+    const { from, to } = usageWindow(c.req.query("from"), c.req.query("to"));
     if (rawGroup !== undefined && !(USAGE_GROUPS as readonly string[]).includes(rawGroup)) {
       throw badRequest(`group_by must be one of ${USAGE_GROUPS.join(", ")}, got ${JSON.stringify(rawGroup.slice(0, 64))}`, "group_by");
     }

@@ -3,6 +3,9 @@ import type { Database } from "../db/schema.js";
 
 export const USAGE_GROUPS = ["day", "model", "provider", "route", "key"] as const;
 export type UsageGroup = (typeof USAGE_GROUPS)[number];
+/** The admin API's view across tenants groups by tenant too. */
+export const ADMIN_USAGE_GROUPS = [...USAGE_GROUPS, "tenant"] as const;
+export type AdminUsageGroup = (typeof ADMIN_USAGE_GROUPS)[number];
 
 export interface UsageTotals {
   attempts: number;
@@ -32,7 +35,8 @@ export interface UsageReport {
 /** Groups listed at most (a year of days fits; keys and models of one tenant normally do). */
 export const MAX_GROUPS = 1000;
 
-const GROUP_KEY: Record<UsageGroup, RawBuilder<string>> = {
+const GROUP_KEY: Record<AdminUsageGroup, RawBuilder<string>> = {
+  tenant: sql<string>`tenant`,
   day: sql<string>`to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
   model: sql<string>`provider || '/' || model`,
   provider: sql<string>`provider`,
@@ -73,13 +77,10 @@ function totals(row: Record<string, unknown>): UsageTotals {
   };
 }
 
-/** A tenant's usage in [from, to), in total and, with `groupBy`, per group (ordered by key). */
-export async function usageReport(db: Kysely<Database>, query: { tenant: string; from: Date; to: Date; groupBy?: UsageGroup | undefined }): Promise<UsageReport> {
-  const scoped = db
-    .selectFrom("usage_events")
-    .where("tenant", "=", query.tenant)
-    .where("created_at", ">=", query.from)
-    .where("created_at", "<", query.to);
+/** A tenant's usage in [from, to) (every tenant's without one: the admin API), in total and, with `groupBy`, per group (ordered by key). */
+export async function usageReport(db: Kysely<Database>, query: { tenant: string | undefined; from: Date; to: Date; groupBy?: AdminUsageGroup | undefined }): Promise<UsageReport> {
+  let scoped = db.selectFrom("usage_events").where("created_at", ">=", query.from).where("created_at", "<", query.to);
+  if (query.tenant !== undefined) scoped = scoped.where("tenant", "=", query.tenant);
   const total = await scoped.select(AGGREGATES).executeTakeFirstOrThrow();
   if (!query.groupBy) return { totals: totals(total), groups: [], truncated: false };
   const key = GROUP_KEY[query.groupBy];
