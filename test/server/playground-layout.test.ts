@@ -183,6 +183,7 @@ describe("playground layout, model picker, copy as code and usage view (Chromium
     await page.click("#code-copy");
     await page.waitForFunction(() => /Copied/.test(document.getElementById("code-status")?.textContent ?? ""));
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
+    await page.screenshot({ path: join(ARTIFACTS, "playground-copy-code.png") });
     await page.click("#code-close");
 
     const { stdout } = await run("bash", ["-c", code], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", TARASH_API_KEY: KEY }, timeout: 30_000, maxBuffer: 8 << 20 });
