@@ -1,53 +1,14 @@
 /* global document, sessionStorage, localStorage, fetch, FileReader, TextDecoderStream, URLSearchParams, AbortController, setTimeout */
-// The gateway playground: plain ES module, no dependencies, no build step. It uses only the public API
-// (/v1/models, /v1/jobs, /v1/jobs/{id}/events) with the user's key, exactly as any other client would.
+// The gateway playground's Generate view and the page's key handling: plain ES module, no dependencies, no
+// build step. It uses only the public API (/v1/models, /v1/jobs, /v1/jobs/{id}/events) with the user's key,
+// exactly as any other client would. Other views live in their own modules (usage.js, …); see views.js.
 
-const KEY_NAME = "tarash.playground.apiKey";
+import { $, AuthRequired, KEY_NAME, api, authHeaders, el, errorMessage, storedKey } from "./api.js";
+import { openCodeDialog } from "./copy-code.js";
+import { startViews, openView } from "./views.js";
+
 const MODEL_NAME = "tarash.playground.model.";
 const RECENT_LIMIT = 10;
-
-const $ = (id) => document.getElementById(id);
-const el = (tag, props = {}, ...children) => {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k in node && typeof v !== "string") node[k] = v;
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children) if (c !== undefined && c !== null) node.append(c);
-  return node;
-};
-
-// ---- API access -------------------------------------------------------------------------------------
-
-class AuthRequired extends Error {}
-
-const storedKey = () => sessionStorage.getItem(KEY_NAME) ?? localStorage.getItem(KEY_NAME) ?? "";
-
-function authHeaders() {
-  const key = storedKey();
-  return key ? { authorization: `Bearer ${key}` } : {};
-}
-
-async function errorMessage(res) {
-  try {
-    const body = await res.json();
-    const e = body.error ?? {};
-    const where = e.param ? ` (${e.param})` : "";
-    return `${e.message ?? `HTTP ${res.status}`}${where}`;
-  } catch {
-    return `HTTP ${res.status} ${res.statusText}`;
-  }
-}
-
-async function api(path, init = {}) {
-  const res = await fetch(path, { ...init, headers: { accept: "application/json", ...authHeaders(), ...init.headers } });
-  if (res.status === 401) throw new AuthRequired(await errorMessage(res));
-  if (!res.ok) throw Object.assign(new Error(await errorMessage(res)), { status: res.status });
-  return res.json();
-}
 
 // ---- State ------------------------------------------------------------------------------------------
 
@@ -61,6 +22,7 @@ const state = {
 
 function showAuth(message) {
   $("app").hidden = true;
+  $("views-nav").hidden = true;
   $("auth").hidden = false;
   $("key-status").hidden = true;
   $("auth-error").textContent = message ?? "";
@@ -87,6 +49,9 @@ $("auth-form").addEventListener("submit", (event) => {
   ($("remember-key").checked ? localStorage : sessionStorage).setItem(KEY_NAME, key);
   void start();
 });
+
+// Another view's call was refused: ask for a key as a refused catalog call would.
+document.addEventListener("playground:auth-required", (event) => showAuth(event.detail?.message));
 
 $("forget-key").addEventListener("click", () => {
   sessionStorage.removeItem(KEY_NAME);
@@ -129,7 +94,10 @@ function buildModels(catalog) {
     const target = catalog.data.find((m) => m.id === r.model || m.model === r.model || (m.capabilities.aliases ?? []).includes(r.model));
     if (!target) continue;
     const via = [r.model, ...r.fallbacks].join(" → ");
-    routes.push({ value: `route:${r.id}`, label: `${r.id} (${via})`, group: "Routes", kind: target.kind, cap: target.capabilities, price: target.price, submit: { route: r.id } });
+    // The chain as catalog ids, for "copy as code" (the library knows catalog ids, not the gateway's aliases).
+    const resolve = (name) => catalog.data.find((m) => m.id === name || m.model === name || (m.capabilities.aliases ?? []).includes(name))?.id ?? name;
+    const chain = [target.id, ...r.fallbacks.map(resolve)];
+    routes.push({ value: `route:${r.id}`, label: `${r.id} (${via})`, group: "Routes", kind: target.kind, cap: target.capabilities, price: target.price, submit: { route: r.id }, chain });
   }
   return [...routes, ...models];
 }
@@ -137,24 +105,57 @@ function buildModels(catalog) {
 const kind = () => document.querySelector('input[name="kind"]:checked').value;
 const selectedModel = () => state.models.find((m) => m.value === $("model").value);
 
-function fillModelSelect() {
+/** Every term of the filter appears in the model's id, display name or provider (any order, any case). */
+function matches(model, terms) {
+  const text = `${model.label} ${model.name ?? ""} ${model.group}`.toLowerCase();
+  return terms.every((t) => text.includes(t));
+}
+
+/**
+ * Fill the picker with this kind's models that match the filter box. A filter that matches nothing leaves
+ * the list as it was, so the form always has a model; the count line says what happened.
+ */
+function fillModelSelect({ fromFilter = false } = {}) {
   const select = $("model");
   const k = kind();
+  const ofKind = state.models.filter((x) => x.kind === k);
+  const query = $("model-search").value.trim();
+  const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+  let shown = terms.length ? ofKind.filter((m) => matches(m, terms)) : ofKind;
+  const noun = `${k} model${ofKind.length === 1 ? "" : "s"}`;
+  if (terms.length && shown.length === 0) {
+    if (fromFilter) {
+      $("model-count").textContent = `No ${k} model matches “${query}”; the list is unchanged.`;
+      return;
+    }
+    // Another kind was chosen and the filter fits none of its models: show them all.
+    $("model-search").value = "";
+    terms.length = 0;
+    shown = ofKind;
+  }
+  $("model-count").textContent = terms.length ? `${shown.length} of ${ofKind.length} ${noun} match “${query}”.` : "";
+  const previous = select.value;
   select.replaceChildren();
   const groups = new Map();
-  for (const m of state.models.filter((x) => x.kind === k)) {
+  for (const m of shown) {
     if (!groups.has(m.group)) groups.set(m.group, el("optgroup", { label: m.group }));
     groups.get(m.group).append(el("option", { value: m.value, text: m.label }));
   }
   select.append(...groups.values());
-  // The last model used, else the operator's first route, else the offline mock model (free and always
-  // there), so the first click on "Generate" never bills a provider the user did not choose.
-  const offered = state.models.filter((m) => m.kind === k).map((m) => m.value);
-  const remembered = localStorage.getItem(MODEL_NAME + k);
-  const initial = [remembered, offered.find((v) => v.startsWith("route:")), `model:mock/mock-${k}`].find((v) => v && offered.includes(v));
-  if (initial) select.value = initial;
+  const offered = shown.map((m) => m.value);
+  if (fromFilter) {
+    // Filtering keeps the chosen model while it still matches, else takes the best match.
+    select.value = offered.includes(previous) ? previous : offered[0];
+    if (select.value !== previous) localStorage.setItem(MODEL_NAME + k, select.value);
+  } else {
+    // The last model used, else the operator's first route, else the offline mock model (free and always
+    // there), so the first click on "Generate" never bills a provider the user did not choose.
+    const remembered = localStorage.getItem(MODEL_NAME + k);
+    const initial = [remembered, offered.find((v) => v.startsWith("route:")), `model:mock/mock-${k}`].find((v) => v && offered.includes(v));
+    if (initial) select.value = initial;
+  }
   select.disabled = groups.size === 0;
-  updateOptions();
+  if (!fromFilter || select.value !== previous) updateOptions();
 }
 
 function setChoices(select, values, defaultLabel) {
@@ -171,6 +172,7 @@ function updateOptions() {
   const isImage = kind() === "image";
   $("model-info").textContent = m ? [m.name, formatPrice(m.price)].filter(Boolean).join(" · ") : `No ${kind()} models are configured on this gateway.`;
   $("submit").disabled = !m || Boolean(state.running);
+  $("copy-code").disabled = !m;
 
   const sizes = isImage ? (cap.sizes ?? []) : [];
   setChoices($("opt-size"), sizes, "Default");
@@ -180,8 +182,9 @@ function updateOptions() {
   showOption("customSize", Boolean(constraints));
   if (constraints) {
     const { minSide = 16, maxSide, multipleOf } = constraints;
-    const sides = maxSide ? `each side ${minSide}–${maxSide} px` : `each side at least ${minSide} px`;
-    $("custom-size-hint").textContent = `Optional; ${sides}${multipleOf ? `, a multiple of ${multipleOf}` : ""}.`;
+    // Short enough for two lines in a narrow column, so the options stay above the fold.
+    const sides = maxSide ? `${minSide}–${maxSide} px a side` : `at least ${minSide} px a side`;
+    $("custom-size-hint").textContent = `${sides}${multipleOf ? `, multiple of ${multipleOf}` : ""}.`;
   }
 
   const simple = [
@@ -203,7 +206,7 @@ function updateOptions() {
   const maxN = Math.min(cap.maxN ?? 1, isImage ? 100 : 8);
   showOption("n", maxN > 1);
   Object.assign($("opt-n"), { max: maxN, value: "1" });
-  document.querySelector('label[for="opt-n"]').textContent = `Number of ${isImage ? "images" : "videos"} (1–${maxN})`;
+  document.querySelector('label[for="opt-n"]').textContent = `${isImage ? "Images" : "Videos"} (1–${maxN})`;
 
   showOption("seed", Boolean(cap.seed));
   showOption("negativePrompt", Boolean(cap.negativePrompt));
@@ -219,7 +222,20 @@ function updateOptions() {
   renderPreviews();
 }
 
-for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener("change", fillModelSelect);
+for (const radio of document.querySelectorAll('input[name="kind"]')) radio.addEventListener("change", () => fillModelSelect());
+
+$("model-search").addEventListener("input", () => fillModelSelect({ fromFilter: true }));
+$("model-search").addEventListener("keydown", (event) => {
+  if (event.key === "ArrowDown" || (event.key === "Enter" && !event.isComposing)) {
+    // Down or Enter goes to the filtered list (Enter must not submit the form from here).
+    event.preventDefault();
+    $("model").focus();
+  } else if (event.key === "Escape" && $("model-search").value) {
+    event.preventDefault();
+    $("model-search").value = "";
+    fillModelSelect({ fromFilter: true });
+  }
+});
 $("model").addEventListener("change", () => {
   localStorage.setItem(MODEL_NAME + kind(), $("model").value);
   updateOptions();
@@ -600,13 +616,14 @@ async function loadRecent() {
       return el(
         "tr",
         {},
-        el("td", {}, el("time", { datetime: job.created_at, text: created.toLocaleString() })),
-        el("td", { text: job.kind }),
-        el("td", {}, el("span", { class: `badge ${job.status}`, text: job.status })),
-        el("td", { text: r ? `${r.provider}/${r.model}` : "—" }),
-        el("td", { text: r ? formatCost(r.cost) : "—" }),
-        el("td", {}, thumb),
-        el("td", {}, open),
+        // data-label names the column where a phone shows each row as a card (playground.css, table.cards).
+        el("td", { "data-label": "Created" }, el("time", { datetime: job.created_at, text: created.toLocaleString() })),
+        el("td", { "data-label": "Kind", text: job.kind }),
+        el("td", { "data-label": "Status" }, el("span", { class: `badge ${job.status}`, text: job.status })),
+        el("td", { "data-label": "Provider / model", text: r ? `${r.provider}/${r.model}` : "—" }),
+        el("td", { "data-label": "Cost", text: r ? formatCost(r.cost) : "—" }),
+        el("td", { "data-label": "Preview" }, thumb),
+        el("td", { class: "row-actions" }, open),
       );
     }),
   );
@@ -622,6 +639,7 @@ async function showJob(id) {
       renderResult(job.result);
     } else if (job.error) setProgress(`Job ${job.id} ${job.status}: ${job.error.message}`, 0);
     else setProgress(`Job ${job.id} is ${job.status}${job.progress ? `: ${describeProgress(job.progress)}` : ""}`, job.progress?.progressPercent);
+    openView("generate");
     $("result-title").scrollIntoView({ block: "start" });
   } catch (e) {
     if (e instanceof AuthRequired) return showAuth(e.message);
@@ -651,11 +669,21 @@ async function start() {
   const wasAuth = !$("auth").hidden;
   $("auth").hidden = true;
   $("app").hidden = false;
+  $("views-nav").hidden = false;
   showKeyStatus();
   state.models = buildModels(catalog);
   fillModelSelect();
-  if (wasAuth) $("prompt").focus();
+  startViews();
+  if (wasAuth && !$("prompt").closest("[data-view]").hidden) $("prompt").focus();
   void loadRecent();
 }
+
+// ---- Copy as code -----------------------------------------------------------------------------------
+
+$("copy-code").addEventListener("click", () => {
+  const model = selectedModel();
+  if (!model) return;
+  openCodeDialog({ kind: kind(), target: model, request: buildRequest(), authenticated: Boolean(storedKey()) });
+});
 
 void start();

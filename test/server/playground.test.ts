@@ -1,71 +1,14 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type BrowserContext, type Page, chromium } from "playwright-core";
+import type { Page } from "playwright-core";
 import { encodePng } from "../../src/providers/mock/encode.js";
 import { hashApiKey } from "../../src/server/index.js";
 import { type TestServer, startTestServer } from "./helpers.js";
+import { ARTIFACTS, type Browser, launchBrowser } from "./playground-browser.js";
 
-// Debian's chromium (scripts/install-system-deps.sh installs it; `npm test` runs that first).
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const ARTIFACTS = join(process.cwd(), "test-artifacts");
 const TIMEOUT = 30_000;
-
-interface Browser {
-  context: BrowserContext;
-  /** Console errors, page errors and CSP violations seen on any page. */
-  problems: string[];
-  open(url: string): Promise<Page>;
-  close(): Promise<void>;
-}
-
-async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: the playground browser test drives Debian's chromium. ` +
-        "Install it with scripts/install-system-deps.sh (npm test runs it) or `apt-get install chromium`.",
-    );
-  }
-  const dir = await mkdtemp(join(tmpdir(), "tarash-chromium-"));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1280, height: 900 },
-    timeout: 20_000,
-  });
-  const problems: string[] = [];
-  return {
-    context,
-    problems,
-    async open(url) {
-      const page = await context.newPage();
-      page.setDefaultTimeout(10_000);
-      page.on("console", (m) => {
-        if (m.type() === "error") problems.push(`console: ${m.text()}`);
-      });
-      page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-      await page.goto(url);
-      return page;
-    },
-    async close() {
-      await context.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
 
 /** Wait until the first rendered output image has decoded; returns its natural width and src. */
 async function loadedImage(page: Page, selector = "#outputs img"): Promise<{ width: number; src: string }> {

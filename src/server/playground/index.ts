@@ -4,7 +4,7 @@ import type { Hono } from "hono";
 import type { AppEnv } from "../state.js";
 
 /**
- * The playground at `GET /`: one static HTML page, one ES module and one stylesheet, shipped as files
+ * The playground at `GET /`: one static HTML page with its ES modules and stylesheets, shipped as files
  * under `assets/playground/` (in the package's "files") so the page is edited as plain HTML/JS/CSS and
  * served the same from `src/` (tsx) and `dist/` (both sit three levels below the package root).
  * The page talks to the public API with the user's key; the server gives it nothing else.
@@ -16,6 +16,11 @@ const FILES = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/playground/playground.js": { file: "playground.js", type: "text/javascript; charset=utf-8" },
   "/playground/playground.css": { file: "playground.css", type: "text/css; charset=utf-8" },
+  "/playground/api.js": { file: "api.js", type: "text/javascript; charset=utf-8" },
+  "/playground/views.js": { file: "views.js", type: "text/javascript; charset=utf-8" },
+  "/playground/copy-code.js": { file: "copy-code.js", type: "text/javascript; charset=utf-8" },
+  "/playground/usage.js": { file: "usage.js", type: "text/javascript; charset=utf-8" },
+  "/playground/usage.css": { file: "usage.css", type: "text/css; charset=utf-8" },
 } as const;
 
 /**
@@ -39,7 +44,7 @@ interface Loaded {
   etag: string;
 }
 
-/** Register `GET /` and the page's two assets (outside `/v1`, so no credentials are needed to load it). */
+/** Register `GET /` and the page's assets (outside `/v1`, so no credentials are needed to load it). */
 export function playgroundRoutes(app: Hono<AppEnv>): void {
   const cache = new Map<string, Promise<Loaded>>();
   const load = (file: string) => {
