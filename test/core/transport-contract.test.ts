@@ -319,7 +319,7 @@ describe("which transport a gateway uses", () => {
     });
   });
   after(() => fake.close());
-  const config = () => ({ provider: "openai", model: "gpt-image-1", apiKey: "sk-transport-choice-0000", baseUrl: `${fake.url}/v1`, maxRetries: 0 });
+  const config = () => ({ provider: "openai", model: "gpt-image-2", apiKey: "sk-transport-choice-0000", baseUrl: `${fake.url}/v1`, maxRetries: 0 });
 
   it("a user-supplied fetch carries every provider request", async () => {
     const seen: string[] = [];
@@ -354,7 +354,7 @@ describe("the import graph with an injected fetch", () => {
         import { createRequire } from "node:module";
         const { createGateway } = await import(${JSON.stringify(new URL("../../src/index.ts", import.meta.url).href)});
         const gw = createGateway({ logLevel: "silent", fetch: (input, init) => globalThis.fetch(input, init) });
-        const out = await gw.generateImage({ provider: "openai", model: "gpt-image-1", apiKey: "sk-import-graph-0000", baseUrl: ${JSON.stringify(`${fake.url}/v1`)}, maxRetries: 0 }, { prompt: "x" });
+        const out = await gw.generateImage({ provider: "openai", model: "gpt-image-2", apiKey: "sk-import-graph-0000", baseUrl: ${JSON.stringify(`${fake.url}/v1`)}, maxRetries: 0 }, { prompt: "x" });
         const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => p.includes("/node_modules/undici/"));
         console.log(JSON.stringify({ images: out.images.length, undici: loaded.length }));
       `;

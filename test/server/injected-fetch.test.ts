@@ -32,7 +32,7 @@ describe("the gateway service with an injected fetch", () => {
   });
 
   it("sends every provider request through it", async () => {
-    const res = await gw.json("/v1/images/generations", { body: { model: "gpt-image-1", prompt: "a lighthouse" } });
+    const res = await gw.json("/v1/images/generations", { body: { model: "gpt-image-2", prompt: "a lighthouse" } });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(seen, [`POST ${upstream.url}/v1/images/generations`]);
     assert.equal(upstream.calls("POST", "/v1/images/generations").length, 1);
