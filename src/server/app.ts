@@ -12,6 +12,9 @@ import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
 import { UsageLedger } from "./usage/ledger.js";
+import { AssetStore } from "./assets/store.js";
+import { AssetSweeper } from "./assets/sweeper.js";
+import { assetRoutes } from "./routes/assets.js";
 import { BudgetGuard } from "./usage/budgets.js";
 import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
@@ -133,7 +136,10 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const usage = options.recordUsage === false ? undefined : new UsageLedger(database, metrics, logger);
   // Without a ledger (a worker with no shared database) there is no spend to check against.
   const budgets = usage ? new BudgetGuard(config, database, usage) : undefined;
-  const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets);
+  // Assets are recorded where usage is (a worker without a shared database records neither).
+  const assets = usage ? new AssetStore(database, storage) : undefined;
+  const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets, assets);
+  const sweeper = assets ? assetSweeper(config, assets, storage, logger) : undefined;
   const queue =
     options.queue?.({ logger }) ??
     (config.queue.type === "redis"
@@ -145,6 +151,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     config,
     database,
     usage,
+    assets,
     gateway,
     generator,
     storage,
@@ -243,6 +250,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   videoRoutes(app, state);
   jobRoutes(app, state);
   usageRoutes(app, state);
+  assetRoutes(app, state);
   metaRoutes(app, state);
   mcpRoutes(app, state);
   playgroundRoutes(app);
@@ -278,11 +286,33 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     async close(reason = "the server is shutting down", timeoutMs = config.server.shutdownTimeoutMs) {
       state.draining = true;
       await queue.close(reason, { timeoutMs });
+      await sweeper?.stop();
       state.shutdown.abort();
       await usage?.close(timeoutMs);
       if (ownsDatabase) await database.close();
     },
   };
+}
+
+/**
+ * The sweeper of stored objects without rows, started here (first run shortly after start-up). Not where
+ * a Redis worker writes outputs it cannot record (no shared database): those objects have no rows by design.
+ */
+function assetSweeper(config: ServerConfig, assets: AssetStore, storage: Storage, logger: Logger): AssetSweeper | undefined {
+  const options = config.assets.sweeper;
+  if (!options.enabled) return undefined;
+  if (config.queue.type === "redis" && !config.database.url) {
+    logger.info({}, "asset sweeper off: Redis workers without database.url store outputs this node cannot see rows for");
+    return undefined;
+  }
+  const sweeper = new AssetSweeper(assets, storage, logger, {
+    intervalMs: options.intervalSeconds * 1000,
+    graceMs: options.graceSeconds * 1000,
+    batchSize: options.batchSize,
+    maxObjectsPerRun: options.maxObjectsPerRun,
+  });
+  sweeper.start();
+  return sweeper;
 }
 
 /** The password inside a postgres:// URL, so it is redacted on its own too (driver errors quote parts). */

@@ -18,7 +18,7 @@ function toJobProgress(update: ProgressUpdate): JobProgress {
 /** The worker side of a job: run the generation for the job's tenant, outputs into storage. */
 export function generationJobHandler(generator: Generator): JobHandler {
   return async (job, io) => {
-    const target = { tenant: job.tenant, ...usageCaller(job.meta) };
+    const target = { tenant: job.tenant, jobId: job.id, ...usageCaller(job.meta) };
     const options = { signal: io.signal, onProgress: (u: ProgressUpdate) => io.progress(toJobProgress(u)) };
     const { response, outputs } =
       job.kind === "image"

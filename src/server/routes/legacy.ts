@@ -49,7 +49,14 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       (field) => legacyField(field, s),
       () =>
         state.generator.image(
-          { tenant: customer, inline: !body.save_to_db, keyId: principal.keyId, route: state.router.routeName(s.model, "image") },
+          {
+            tenant: customer,
+            inline: !body.save_to_db,
+            keyId: principal.keyId,
+            route: state.router.routeName(s.model, "image"),
+            // The asset row records the settings as this caller wrote them.
+            assetSettings: s,
+          },
           config,
           request,
           { signal: c.req.raw.signal },
