@@ -16,6 +16,8 @@ const FILES = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/playground/playground.js": { file: "playground.js", type: "text/javascript; charset=utf-8" },
   "/playground/playground.css": { file: "playground.css", type: "text/css; charset=utf-8" },
+  "/playground/gallery.js": { file: "gallery.js", type: "text/javascript; charset=utf-8" },
+  "/playground/gallery.css": { file: "gallery.css", type: "text/css; charset=utf-8" },
 } as const;
 
 /**
