@@ -42,7 +42,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "Storage backend",
     body: { schema: LegacyImageRequestSchema, type: "application/json" },
     ok: { status: 200, schema: LegacyImageResponseSchema },
-    errors: [400, 401, 402, 403, 413, 429, 500, 502],
+    errors: [400, 401, 402, 403, 413, 429, 500, 502, 503],
     legacy: true,
   },
   {
@@ -52,7 +52,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageGenerationBodySchema, type: "application/json" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 402, 413, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 429, 500, 502, 503, 504],
   },
   {
     method: "post",
@@ -61,7 +61,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageEditFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 503, 504],
   },
   {
     method: "post",
@@ -70,7 +70,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageVariationFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 503, 504],
   },
   {
     method: "post",
