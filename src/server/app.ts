@@ -137,7 +137,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   // Without a ledger (a worker with no shared database) there is no spend to check against.
   const budgets = usage ? new BudgetGuard(config, database, usage) : undefined;
   // Assets are recorded where usage is (a worker without a shared database records neither).
-  const assets = usage ? new AssetStore(database, storage) : undefined;
+  const assets = usage ? new AssetStore(database, storage, logger) : undefined;
   const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets, assets);
   const sweeper = assets ? assetSweeper(config, assets, storage, logger) : undefined;
   const queue =
@@ -289,6 +289,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       await sweeper?.stop();
       state.shutdown.abort();
       await usage?.close(timeoutMs);
+      await assets?.close(timeoutMs);
       if (ownsDatabase) await database.close();
     },
   };

@@ -42,6 +42,8 @@ export interface GenerationTarget {
   route?: string | undefined;
   /** The job this generation runs for (recorded with its assets). */
   jobId?: string | undefined;
+  /** The asset rows must be written now (`save_to_db: true`): with the database down the request fails (503). */
+  requireAssetRows?: boolean | undefined;
   /** Settings recorded with the assets instead of the library request's (the storage-backend route's own). */
   assetSettings?: Record<string, unknown> | undefined;
 }
@@ -168,8 +170,10 @@ export class Generator {
 
   /**
    * The asset rows of the stored outputs, written after the objects (a crash in between leaves objects
-   * without rows, which the sweeper removes; never a row without its object). When the rows cannot be
-   * written the objects go too and the request fails: 503 with Retry-After when the database is down.
+   * without rows, which the sweeper removes; never a row without its object). With the database down the
+   * rows wait in a bounded queue and are written when it is back; where the row is what the caller asked
+   * for (`save_to_db: true`), or the queue is full, the objects go too and the request fails: 503 with
+   * Retry-After. A row the database refuses (a bug) fails the request the same way.
    */
   private async recordAssets(
     kind: MediaKind,
@@ -184,6 +188,12 @@ export class Generator {
     try {
       await this.assets.insert(rows);
     } catch (error) {
+      // A generation does not need the database (as for the usage ledger): the rows wait for it, unless
+      // the caller asked for the row itself (save_to_db) or the wait is full.
+      if (error instanceof DatabaseUnavailableError && !target.requireAssetRows && this.assets.queue(rows)) {
+        this.logger.warn({ rows: rows.length }, "the database is unavailable: asset rows wait for it");
+        return;
+      }
       await this.discardObjects(out.outputs);
       if (error instanceof DatabaseUnavailableError) {
         throw new ApiError(503, "the gateway's database is unavailable, so the generated media could not be recorded; retry shortly", {

@@ -1,9 +1,16 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
+import { type AddressInfo, type Socket, connect, createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { sql } from "kysely";
 import { hashApiKey } from "../../src/server/index.js";
 import { DatabaseHandle } from "../../src/server/db/handle.js";
+import { AssetStore } from "../../src/server/assets/store.js";
+import { LocalStorage } from "../../src/server/storage/local.js";
+import { UrlSigner } from "../../src/server/storage/signing.js";
+import { assetKey } from "../../src/server/storage/storage.js";
 import { FAL_KEY, type FalFake, startFalFake } from "../fakes/fal.js";
 import { XAI_KEY, startXaiFake } from "../fakes/xai.js";
 import { type FakeServer, ONE_PIXEL_PNG } from "../helpers/fake-server.js";
@@ -278,13 +285,41 @@ describe("save_to_db: false with providers that answer with URLs", () => {
   });
 });
 
+/** A TCP relay in front of PostgreSQL that can be cut (every connection dropped, new ones refused) and restored on the same port. */
+async function cuttableRelay(targetPort: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createNetServer((client) => {
+    const upstream = connect(targetPort, "127.0.0.1");
+    for (const sock of [client, upstream]) {
+      sockets.add(sock);
+      sock.on("close", () => sockets.delete(sock));
+      sock.on("error", () => (sock === client ? upstream : client).destroy());
+    }
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    down: () =>
+      new Promise<void>((r) => {
+        for (const sock of sockets) sock.destroy();
+        server.close(() => r());
+      }),
+    up: () => new Promise<void>((r) => server.listen(port, "127.0.0.1", r)),
+  };
+}
+
 describe("a database outage while recording assets", () => {
   let pg: TestPostgres;
+  let relay: Awaited<ReturnType<typeof cuttableRelay>>;
   let gw: TestServer;
   let database: DatabaseHandle;
   before(async () => {
     pg = await startPostgres();
-    database = new DatabaseHandle({ url: pg.url });
+    relay = await cuttableRelay(pg.port);
+    database = new DatabaseHandle({ url: `postgres://tarash@127.0.0.1:${relay.port}/postgres` });
     gw = await startTestServer({}, { database });
   });
   after(async () => {
@@ -293,15 +328,72 @@ describe("a database outage while recording assets", () => {
     await pg.stop();
   });
 
-  it("is a 503 with Retry-After, and leaves no stored object behind", async () => {
-    const ok = await gw.json("/image/generate", { body: { prompt: "before", settings: { image: { width: 32, height: 32 } }, customer_id: 9, save_to_db: true } });
-    assert.equal(ok.status, 200);
+  it("save_to_db: true is a 503 with Retry-After that leaves no object; other generations succeed and their rows are written once the database is back", async () => {
+    const legacy = (prompt: string) => gw.json("/image/generate", { body: { prompt, settings: { image: { width: 32, height: 32 } }, customer_id: 9, save_to_db: true } });
+    assert.equal((await legacy("before")).status, 200);
     const before = await storedFiles(gw.dir);
     assert.equal(before.length, 1);
-    await pg.stop();
-    const res = await gw.json("/image/generate", { body: { prompt: "during", settings: { image: { width: 32, height: 32 } }, customer_id: 9, save_to_db: true } });
+    await relay.down();
+
+    const res = await legacy("during");
     assert.equal(res.status, 503, JSON.stringify(res.body));
+    assert.equal((res.body.error as { field: string | null }).field, null);
     assert.ok(Number(res.headers.get("retry-after")) > 0);
     assert.deepEqual(await storedFiles(gw.dir), before, "the object written before the failed row is removed");
+    const list = await gw.json("/v1/assets?tenant=9");
+    assert.equal(list.status, 503);
+    assert.equal((list.body.error as { code: string }).code, "database_unavailable");
+    assert.ok(Number(list.headers.get("retry-after")) > 0);
+
+    // A generation does not need the database: its output is served, its row waits.
+    const v1 = await gw.json("/v1/images/generations", { body: { model: "mock/mock-image", prompt: "while down", size: "32x32", response_format: "url" } });
+    assert.equal(v1.status, 200, JSON.stringify(v1.body));
+    const url = (v1.body.data as { url: string }[])[0]!.url;
+    assert.equal((await fetch(url)).status, 200);
+    assert.equal(gw.gateway.state.assets!.pendingCount, 1);
+
+    await relay.up();
+    await gw.gateway.state.assets!.flushPending();
+    assert.equal(gw.gateway.state.assets!.pendingCount, 0);
+    const after = (await gw.json("/v1/assets")).body as unknown as Page;
+    const recorded = after.data.find((a) => a.prompt === "while down");
+    assert.ok(recorded, "the waiting row was written");
+    assert.ok(url.includes(recorded.id));
+    assert.deepEqual(after.data.filter((a) => a.prompt === "during"), [], "the refused save_to_db left no row");
+  });
+});
+
+describe("the sweeper at start-up", () => {
+  it("removes an old object without a row shortly after the server starts, and keeps one with its row", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "tarash-sweep-start-"));
+    const database = new DatabaseHandle({ dir: "memory://" });
+    const db = await database.db();
+    // As on a gateway that has recorded assets for a day: the table is older than the objects below.
+    await sql`UPDATE tarash_migrations SET applied_at = now() - interval '1 day' WHERE id = 3`.execute(db);
+    const orphan = assetKey("acme", "image", "image/png");
+    const kept = assetKey("acme", "image", "image/png");
+    const hourAgo = new Date(Date.now() - 3600_000);
+    for (const key of [orphan, kept]) {
+      await mkdir(dirname(join(dir, key)), { recursive: true });
+      await writeFile(join(dir, key), ONE_PIXEL_PNG);
+      await utimes(join(dir, key), hourAgo, hourAgo);
+    }
+    const store = new AssetStore(database, new LocalStorage({ dir, signer: new UrlSigner("x"), baseUrl: () => "http://127.0.0.1", defaultTtlSeconds: 60 }));
+    const id = /([0-9a-f-]{36})\.png$/.exec(kept)![1]!;
+    await store.insert([
+      { id, createdAt: hourAgo, tenant: "acme", keyId: undefined, kind: "image", prompt: "kept", provider: "mock", model: "mock-image", settings: {}, storageKey: kept, mediaType: "image/png", bytes: ONE_PIXEL_PNG.length, width: 1, height: 1, durationSeconds: undefined, costUsd: 0, jobId: undefined, requestId: undefined, isMock: true },
+    ]);
+    const gw = await startTestServer({ storage: { dir }, assets: { sweeper: { graceSeconds: 600, intervalSeconds: 3600 } } }, { database });
+    try {
+      const deadline = Date.now() + 15_000;
+      while ((await storedFiles(dir)).includes(orphan) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await storedFiles(dir), [kept]);
+      const asset = await gw.json(`/v1/assets/${id}`);
+      assert.equal(asset.status, 200);
+    } finally {
+      await gw.stop();
+      await database.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

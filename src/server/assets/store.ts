@@ -1,5 +1,6 @@
 import type { ExpressionBuilder, Selectable } from "kysely";
-import type { DatabaseHandle } from "../db/handle.js";
+import type { Logger } from "../../core/logger.js";
+import { type DatabaseHandle, DatabaseUnavailableError } from "../db/handle.js";
 import type { AssetsTable, Database } from "../db/schema.js";
 import type { Storage } from "../storage/storage.js";
 import { type AssetCursor, isUuid } from "./cursor.js";
@@ -52,10 +53,87 @@ const INSERT_CHUNK = 100;
  * sweeper's (./sweeper.ts).
  */
 export class AssetStore {
+  /** Rows waiting for the database to come back, by storage key (bounded by `maxPending`). */
+  private readonly pending = new Map<string, NewAsset>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+
   constructor(
     readonly database: DatabaseHandle,
     private readonly storage: Storage,
+    private readonly logger?: Logger | undefined,
+    private readonly options: { maxPending?: number | undefined; retryMs?: number | undefined } = {},
   ) {}
+
+  /** Rows not yet written (the database was down when their generation ended). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Whether a key's row is waiting to be written in this process (the sweeper leaves its object alone). */
+  isPending(key: string): boolean {
+    return this.pending.has(key);
+  }
+
+  /**
+   * Keep rows whose insert found the database down, and write them when it is back (retried every few
+   * seconds). False when the bound is reached: the caller then treats the rows as unwritable. Their
+   * objects stay meanwhile; rows still pending when the process dies leave objects without rows, which
+   * the sweeper removes after its grace age, never a row without its object.
+   */
+  queue(rows: readonly NewAsset[]): boolean {
+    const max = this.options.maxPending ?? 10_000;
+    if (this.pending.size + rows.length > max) return false;
+    for (const row of rows) this.pending.set(row.storageKey, row);
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flushPending();
+    }, this.options.retryMs ?? 5_000).unref();
+    return true;
+  }
+
+  /** Write the pending rows (one attempt); those the database still cannot take wait for the next one. */
+  flushPending(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        while (this.pending.size > 0) {
+          const batch = [...this.pending.values()].slice(0, INSERT_CHUNK);
+          try {
+            // A row that made it in before (a retry after a lost answer) is not written twice.
+            await this.database.run((db) =>
+              db.selectFrom("assets").select("storage_key").where("storage_key", "in", batch.map((r) => r.storageKey)).execute(),
+            ).then((present) => present.forEach((p) => this.pending.delete(p.storage_key)));
+            const left = batch.filter((r) => this.pending.has(r.storageKey));
+            await this.insert(left);
+            for (const row of left) this.pending.delete(row.storageKey);
+          } catch (error) {
+            if (error instanceof DatabaseUnavailableError) {
+              if (this.pending.size > 0) this.queue([]);
+              return;
+            }
+            // Refused for good (a bug): dropped, and their objects left to the sweeper.
+            for (const row of batch) this.pending.delete(row.storageKey);
+            this.logger?.error({ error, rows: batch.length }, "asset rows refused by the database were dropped");
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+
+  /** Shutdown: one last attempt at the pending rows, bounded by `timeoutMs`. */
+  async close(timeoutMs: number): Promise<void> {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.pending.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flushPending(), new Promise<void>((r) => (timer = setTimeout(r, timeoutMs).unref()))]);
+    clearTimeout(timer);
+    clearTimeout(this.retryTimer);
+    if (this.pending.size > 0) this.logger?.warn({ rows: this.pending.size }, "asset rows still unwritten at shutdown: their objects will be swept");
+  }
 
   async insert(assets: readonly NewAsset[]): Promise<void> {
     if (assets.length === 0) return;

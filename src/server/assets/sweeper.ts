@@ -29,6 +29,7 @@ export interface SweepReport {
 }
 
 const PREFIX = "customers/";
+const STOP_WAIT_MS = 2_000;
 
 /**
  * Removes stored objects under the assets prefix that no asset row points at (a crash between storing
@@ -73,11 +74,21 @@ export class AssetSweeper {
     return this.running;
   }
 
+  /**
+   * Stop: no further runs; a run under way stops at its next object. Shutdown waits for it at most
+   * `STOP_WAIT_MS` (a store that does not answer must not hold the process): an unfinished run leaves
+   * nothing half done that the next start-up's run does not redo.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running?.catch(() => undefined);
+    const running = this.running;
+    if (running) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, STOP_WAIT_MS).unref()))]);
+      clearTimeout(timer);
+    }
     await this.closeListing();
   }
 
@@ -138,7 +149,7 @@ export class AssetSweeper {
     const known = await this.store.knownKeys(keys);
     let removed = 0;
     for (const key of keys) {
-      if (known.has(key) || this.stopped) continue;
+      if (known.has(key) || this.store.isPending(key) || this.stopped) continue;
       await this.storage.delete(key);
       removed++;
     }
