@@ -225,6 +225,8 @@ export class AssetStore {
    */
   async discard(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
+    // Rows still waiting for the database must never be written after their objects are gone.
+    for (const key of keys) this.pending.delete(key);
     await this.database.run((db) =>
       db
         .updateTable("assets")
