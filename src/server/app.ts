@@ -14,6 +14,9 @@ import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
 import { UsageLedger } from "./usage/ledger.js";
+import { AssetStore } from "./assets/store.js";
+import { AssetSweeper } from "./assets/sweeper.js";
+import { assetRoutes } from "./routes/assets.js";
 import { BudgetGuard } from "./usage/budgets.js";
 import { generationJobHandler } from "./jobs/handler.js";
 import { MemoryJobQueue } from "./jobs/memory.js";
@@ -151,7 +154,10 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const keyStoreInUse = authRequired(config);
   // Without a ledger (a worker with no shared database) there is no spend to check against.
   const budgets = usage ? new BudgetGuard(config, database, usage, keyStoreInUse ? keys : undefined, logger) : undefined;
-  const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets);
+  // Assets are recorded where usage is (a worker without a shared database records neither).
+  const assets = usage ? new AssetStore(database, storage, logger) : undefined;
+  const generator = new Generator(gateway, storage, metrics, network, logger, usage, budgets, assets);
+  const sweeper = assets ? assetSweeper(config, assets, storage, logger) : undefined;
   const webhookOptions = {
     maxAttempts: config.webhooks.maxAttempts,
     initialBackoffMs: config.webhooks.initialBackoffMs,
@@ -201,6 +207,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
     config,
     database,
     usage,
+    assets,
     gateway,
     generator,
     storage,
@@ -299,6 +306,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   jobRoutes(app, state);
   usageRoutes(app, state);
   adminRoutes(app, state);
+  assetRoutes(app, state);
   metaRoutes(app, state);
   mcpRoutes(app, state);
   playgroundRoutes(app);
@@ -358,8 +366,10 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
       journal?.close();
       // Webhooks of the jobs that settled as the queue closed go out within what is left of the timeout.
       await dispatcher?.close(Math.max(0, timeoutMs - (Date.now() - started)));
+      await sweeper?.stop();
       state.shutdown.abort();
       await usage?.close(timeoutMs);
+      await assets?.close(timeoutMs);
       if (ownsDatabase) await database.close();
     },
   };
@@ -377,6 +387,27 @@ async function tenantRpm(keys: KeyStore, tenant: string, logger: Logger): Promis
     logger.debug({ tenant, error: error.message }, "tenant rate limit from the config only: the database is unavailable");
     return undefined;
   }
+}
+
+/**
+ * The sweeper of stored objects without rows, started here (first run shortly after start-up). Not where
+ * a Redis worker writes outputs it cannot record (no shared database): those objects have no rows by design.
+ */
+function assetSweeper(config: ServerConfig, assets: AssetStore, storage: Storage, logger: Logger): AssetSweeper | undefined {
+  const options = config.assets.sweeper;
+  if (!options.enabled) return undefined;
+  if (config.queue.type === "redis" && !config.database.url) {
+    logger.info({}, "asset sweeper off: Redis workers without database.url store outputs this node cannot see rows for");
+    return undefined;
+  }
+  const sweeper = new AssetSweeper(assets, storage, logger, {
+    intervalMs: options.intervalSeconds * 1000,
+    graceMs: options.graceSeconds * 1000,
+    batchSize: options.batchSize,
+    maxObjectsPerRun: options.maxObjectsPerRun,
+  });
+  sweeper.start();
+  return sweeper;
 }
 
 /** The password inside a postgres:// URL, so it is redacted on its own too (driver errors quote parts). */

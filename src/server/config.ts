@@ -292,6 +292,26 @@ export const ServerConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The asset library (docs/server.md "Assets"): its sweeper of stored objects that have no row. */
+    assets: z
+      .object({
+        sweeper: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** Between two runs. */
+            intervalSeconds: z.number().int().min(10).max(7 * 24 * 3600).default(3600),
+            /** Objects younger than this are never removed: keep it above the longest generation. */
+            graceSeconds: z.number().int().min(60).default(6 * 3600),
+            /** Keys checked per database query. */
+            batchSize: z.number().int().min(1).max(1000).default(500),
+            /** Objects looked at per run; the next run goes on from there. */
+            maxObjectsPerRun: z.number().int().min(1).max(1_000_000).default(10_000),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     /** Per-tenant settings: `tenants.<id>.budget`. */
     tenants: z
       .record(z.string().max(128).regex(TENANT_ID, "tenant ids are letters, digits, '.', '_' and '-' only"), z.object({ budget: BudgetSchema.optional() }).strict())

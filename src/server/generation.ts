@@ -19,6 +19,11 @@ import { failureEvents, successEvents } from "./usage/events.js";
 import type { UsageLedger } from "./usage/ledger.js";
 import type { BudgetGuard } from "./usage/budgets.js";
 import { type Storage, assetKey } from "./storage/storage.js";
+import { fetchAsDataUrl } from "./storage/inline.js";
+import { DEFAULT_MAX_RESPONSE_BYTES } from "../core/body-limit.js";
+import { assetRows } from "./assets/record.js";
+import type { AssetStore } from "./assets/store.js";
+import { DatabaseUnavailableError } from "./db/handle.js";
 
 /** One stored output of a generation: where it lives, so its URL can be re-signed later. */
 export interface StoredOutput {
@@ -35,6 +40,12 @@ export interface GenerationTarget {
   /** For the usage ledger: the caller's API key id and the configured route the request named. */
   keyId?: string | undefined;
   route?: string | undefined;
+  /** The job this generation runs for (recorded with its assets). */
+  jobId?: string | undefined;
+  /** The asset rows must be written now (`save_to_db: true`): with the database down the request fails (503). */
+  requireAssetRows?: boolean | undefined;
+  /** Settings recorded with the assets instead of the library request's (the storage-backend route's own). */
+  assetSettings?: Record<string, unknown> | undefined;
 }
 
 export interface Generated<R> {
@@ -52,12 +63,14 @@ export class Generator {
     private readonly gateway: Gateway,
     private readonly storage: Storage,
     private readonly metrics: Metrics,
-    private readonly network: NetworkPolicy & { maxDownloadBytes?: number | undefined },
+    private readonly network: NetworkPolicy & { maxDownloadBytes?: number | undefined; maxResponseBytes?: number | undefined },
     private readonly logger: Logger,
     /** Where every attempt is recorded (absent: not recorded, e.g. a worker without a shared database). */
     private readonly ledger?: UsageLedger | undefined,
     /** Budgets checked (and the estimate reserved) before any provider call. */
     private readonly budgets?: BudgetGuard | undefined,
+    /** Where stored outputs are recorded as assets (absent: not recorded, as for the ledger). */
+    private readonly assets?: AssetStore | undefined,
   ) {}
 
   image(
@@ -66,7 +79,7 @@ export class Generator {
     request: ImageGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<ImageGenerationResponse>> {
-    return this.run("image", target, config, this.estimate(config, request, "image"), undefined, async (scope) => {
+    return this.run("image", target, config, request, this.estimate(config, request, "image"), undefined, async (scope) => {
       const response = await this.gateway.generateImage(config, request, options);
       const outputs = await this.persist(scope, response.images, "image", options.signal);
       return { response, outputs };
@@ -79,7 +92,7 @@ export class Generator {
     request: VideoGenerationRequest,
     options: GenerateOptions = {},
   ): Promise<Generated<VideoGenerationResponse>> {
-    return this.run("video", target, config, this.estimate(config, request, "video"), request.durationSeconds, async (scope) => {
+    return this.run("video", target, config, request, this.estimate(config, request, "video"), request.durationSeconds, async (scope) => {
       const response = await this.gateway.generateVideo(config, request, options);
       const outputs = await this.persist(scope, response.videos, "video", options.signal);
       response.video = response.videos[0]!;
@@ -111,13 +124,16 @@ export class Generator {
     kind: MediaKind,
     target: GenerationTarget,
     config: GenerationConfigInput,
+    request: ImageGenerationRequest | VideoGenerationRequest,
     estimateUsd: () => number,
     requestedSeconds: number | undefined,
     fn: (scope: OutputScope) => Promise<Generated<R>>,
   ): Promise<Generated<R>> {
     const release = this.budgets ? await this.budgets.reserve(target, estimateUsd) : undefined;
     try {
-      return await this.runReserved(kind, target, config, requestedSeconds, fn);
+      const out = await this.runReserved(kind, target, config, requestedSeconds, fn);
+      await this.recordAssets(kind, target, request, out);
+      return out;
     } finally {
       // The attempts are in the ledger by now: the reservation gives way to the recorded cost.
       release?.();
@@ -161,7 +177,7 @@ export class Generator {
       return out;
     } catch (error) {
       // A generation that fails after some outputs were stored (a later output, a fallback's) leaves nothing behind.
-      await this.discard(scope?.saved ?? []);
+      await this.discardObjects(scope?.saved ?? []);
       const e = error instanceof TarashError ? error : undefined;
       this.observe(kind, e?.provider ?? "unknown", e?.model ?? "unknown", e?.name === "CancelledError" ? "cancelled" : "error", started);
       this.ledger?.record(failureEvents(kind, target, config, e));
@@ -173,10 +189,60 @@ export class Generator {
   }
 
   /**
+   * The asset rows of the stored outputs, written after the objects (a crash in between leaves objects
+   * without rows, which the sweeper removes; never a row without its object). With the database down the
+   * rows wait in a bounded queue and are written when it is back; where the row is what the caller asked
+   * for (`save_to_db: true`), or the queue is full, the objects go too and the request fails: 503 with
+   * Retry-After. A row the database refuses (a bug) fails the request the same way.
+   */
+  private async recordAssets(
+    kind: MediaKind,
+    target: GenerationTarget,
+    request: ImageGenerationRequest | VideoGenerationRequest,
+    out: Generated<ImageGenerationResponse | VideoGenerationResponse>,
+  ): Promise<void> {
+    if (!this.assets) return;
+    const owner = { tenant: target.tenant, keyId: target.keyId, jobId: target.jobId, settings: target.assetSettings };
+    const rows = assetRows(kind, owner, request as Record<string, unknown>, out.response, out.outputs);
+    if (rows.length === 0) return;
+    try {
+      await this.assets.insert(rows);
+    } catch (error) {
+      // A generation does not need the database (as for the usage ledger): the rows wait for it, unless
+      // the caller asked for the row itself (save_to_db) or the wait is full.
+      if (error instanceof DatabaseUnavailableError && !target.requireAssetRows && this.assets.queue(rows)) {
+        this.logger.warn({ rows: rows.length }, "the database is unavailable: asset rows wait for it");
+        return;
+      }
+      await this.discardObjects(out.outputs);
+      if (error instanceof DatabaseUnavailableError) {
+        throw new ApiError(503, "the gateway's database is unavailable, so the generated media could not be recorded; retry shortly", {
+          type: "api_error",
+          code: "database_unavailable",
+          headers: { "Retry-After": String(error.retryAfterSeconds) },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /**
    * Delete stored outputs of a request that failed after storing them (its caller never gets their
-   * URLs). Best effort: a delete that fails is logged, the request's own error is what the client sees.
+   * URLs), asset rows included. Best effort: a delete that fails is logged, the request's own error is
+   * what the client sees (an object left behind without a row is the sweeper's).
    */
   async discard(outputs: readonly (Pick<StoredOutput, "key"> | undefined)[]): Promise<void> {
+    if (!this.assets) return this.discardObjects(outputs);
+    const keys = outputs.filter((o): o is Pick<StoredOutput, "key"> => o !== undefined).map((o) => o.key);
+    try {
+      await this.assets.discard(keys);
+    } catch (error) {
+      this.logger.warn({ keys, error }, "could not delete the assets of a failed request");
+    }
+  }
+
+  /** Delete objects that have no asset rows (yet). */
+  private async discardObjects(outputs: readonly (Pick<StoredOutput, "key"> | undefined)[]): Promise<void> {
     await Promise.all(
       outputs.map(async (out) => {
         if (!out) return;
@@ -217,7 +283,20 @@ export class Generator {
     signal: AbortSignal | undefined,
   ): Promise<(StoredOutput | undefined)[]> {
     const outputs: (StoredOutput | undefined)[] = [];
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
+      if (scope.inline && /^https?:/i.test(item.url)) {
+        // Nothing stored was asked for, and a provider URL expires: the caller gets the bytes themselves.
+        const inline = await fetchAsDataUrl(item.url, item.mediaType || "application/octet-stream", {
+          policy: this.network,
+          maxBytes: this.network.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+          signal,
+          field: `${kind} output ${index + 1}`,
+        });
+        item.url = inline.url;
+        item.mediaType = inline.mediaType;
+        outputs.push(undefined);
+        continue;
+      }
       if (scope.inline || !/^https?:/i.test(item.url)) {
         outputs.push(undefined);
         continue;

@@ -16,6 +16,7 @@ import {
   VideoCreateBodySchema,
   VideoObjectSchema,
 } from "./schemas.js";
+import { AssetListSchema, AssetSchema } from "./assets/schemas.js";
 
 type JsonSchema = Record<string, unknown>;
 
@@ -42,7 +43,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "Storage backend",
     body: { schema: LegacyImageRequestSchema, type: "application/json" },
     ok: { status: 200, schema: LegacyImageResponseSchema },
-    errors: [400, 401, 402, 403, 413, 429, 500, 502],
+    errors: [400, 401, 402, 403, 413, 429, 500, 502, 503],
     legacy: true,
   },
   {
@@ -52,7 +53,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageGenerationBodySchema, type: "application/json" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 402, 413, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 429, 500, 502, 503, 504],
   },
   {
     method: "post",
@@ -61,7 +62,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageEditFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 503, 504],
   },
   {
     method: "post",
@@ -70,7 +71,7 @@ export const OPERATIONS: readonly Operation[] = [
     tag: "OpenAI-compatible",
     body: { schema: ImageVariationFormSchema, type: "multipart/form-data" },
     ok: { status: 200, schema: ImagesResponseSchema },
-    errors: [400, 401, 402, 413, 415, 429, 500, 502, 504],
+    errors: [400, 401, 402, 413, 415, 429, 500, 502, 503, 504],
   },
   {
     method: "post",
@@ -146,6 +147,34 @@ export const OPERATIONS: readonly Operation[] = [
       { name: "to", in: "query", description: "ISO 8601 date (that whole day included) or date-time; default: now. At most 366 days after `from`." },
       { name: "group_by", in: "query", description: "day, model, provider, route or key (the API key id: the first 12 hex digits of its SHA-256)." },
     ],
+  },
+  {
+    method: "get",
+    path: "/v1/assets",
+    summary:
+      "The caller's stored outputs (images and videos of every generation and job with storage on), newest first, with fresh signed URLs. A service key sees every tenant's (or one with `tenant`).",
+    tag: "Assets",
+    ok: { status: 200, schema: AssetListSchema },
+    errors: [400, 401, 403, 503],
+    params: [
+      { name: "kind", in: "query", description: '"image" or "video".' },
+      { name: "model", in: "query", description: "A model id (grok-imagine-image) or provider/model (xai/grok-imagine-image)." },
+      { name: "from", in: "query", description: "ISO 8601 date or date-time with a zone: created at or after." },
+      { name: "to", in: "query", description: "ISO 8601 date (that whole day included) or date-time: created before." },
+      { name: "limit", in: "query", description: "1 to 100 (default 20)." },
+      { name: "cursor", in: "query", description: "`next_cursor` of the previous page, as is." },
+      { name: "tenant", in: "query", description: "Service keys only: one tenant's assets." },
+    ],
+  },
+  { method: "get", path: "/v1/assets/{id}", summary: "Read an asset (404 for another tenant's).", tag: "Assets", ok: { status: 200, schema: AssetSchema }, errors: [401, 404, 503], params: idParam("asset") },
+  {
+    method: "delete",
+    path: "/v1/assets/{id}",
+    summary: "Delete an asset: its stored object is removed, then its row. Repeating a delete that failed half way finishes it.",
+    tag: "Assets",
+    ok: { status: 204, description: "Deleted." },
+    errors: [401, 404, 502, 503],
+    params: idParam("asset"),
   },
   { method: "get", path: "/v1/jobs/{id}", summary: "Read a job.", tag: "Jobs", ok: { status: 200, schema: JobSchema }, errors: [401, 404], params: idParam("job") },
   {
@@ -254,7 +283,8 @@ export function buildOpenApi(info: { version: string; serverUrl?: string | undef
       : op.ok.type
         ? { [op.ok.type]: { schema: op.ok.type.startsWith("text/") ? { type: "string" } : { type: "string", format: "binary" } } }
         : { "application/json": { schema: { type: "object" } } };
-    responses[String(op.ok.status)] = { description: op.ok.description ?? "OK", content: okContent };
+    // A 204 has no body to describe.
+    responses[String(op.ok.status)] = op.ok.status === 204 ? { description: op.ok.description ?? "No content" } : { description: op.ok.description ?? "OK", content: okContent };
     const errorSchema = ref(op.legacy ? LegacyErrorSchema : OpenAIErrorSchema, "output");
     for (const status of op.errors ?? []) {
       responses[String(status)] = { description: STATUS_TEXT[status] ?? "Error", content: { "application/json": { schema: errorSchema } } };

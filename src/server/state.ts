@@ -7,6 +7,7 @@ import type { Authenticator, Principal } from "./auth.js";
 import type { ServerConfig } from "./config.js";
 import type { DatabaseHandle } from "./db/handle.js";
 import type { UsageLedger } from "./usage/ledger.js";
+import type { AssetStore } from "./assets/store.js";
 import type { Generator } from "./generation.js";
 import type { Job, JobQueue } from "./jobs/queue.js";
 import type { Metrics } from "./metrics.js";
@@ -22,6 +23,8 @@ export interface AppState {
   database: DatabaseHandle;
   /** The usage ledger's writer (absent when this process records no usage). */
   usage: UsageLedger | undefined;
+  /** The asset library (absent where this process records no assets, as for usage). */
+  assets: AssetStore | undefined;
   gateway: Gateway;
   generator: Generator;
   storage: Storage;

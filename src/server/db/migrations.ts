@@ -96,6 +96,42 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
+    id: 3,
+    name: "assets",
+    up: [
+      // The id is the uuid of the storage key (customers/{tenant}/assets/{kind}/{id}.{ext}). created_at is
+      // millisecond-precise (what a JS Date and the list cursor carry), so paging never skips a row.
+      `CREATE TABLE assets (
+        id uuid PRIMARY KEY,
+        created_at timestamptz NOT NULL DEFAULT date_trunc('milliseconds', now()),
+        tenant text NOT NULL,
+        key_id text,
+        kind text NOT NULL CHECK (kind IN ('image', 'video')),
+        prompt text,
+        provider text NOT NULL,
+        model text NOT NULL,
+        settings jsonb NOT NULL DEFAULT '{}'::jsonb,
+        storage_key text NOT NULL UNIQUE,
+        media_type text NOT NULL,
+        bytes bigint NOT NULL CHECK (bytes >= 0),
+        width integer,
+        height integer,
+        duration_seconds double precision,
+        cost_usd double precision,
+        job_id text,
+        request_id text,
+        is_mock boolean NOT NULL DEFAULT false,
+        deleting_at timestamptz
+      )`,
+      "CREATE INDEX assets_tenant_time ON assets (tenant, created_at DESC, id DESC)",
+      "CREATE INDEX assets_tenant_kind_time ON assets (tenant, kind, created_at DESC, id DESC)",
+      "CREATE INDEX assets_tenant_model_time ON assets (tenant, model, created_at DESC, id DESC)",
+      // An admin's listing across tenants, and the sweeper's unfinished deletes.
+      "CREATE INDEX assets_time ON assets (created_at DESC, id DESC)",
+      "CREATE INDEX assets_deleting ON assets (deleting_at) WHERE deleting_at IS NOT NULL",
+    ],
+  },
+  {
     id: 4,
     name: "tenants_api_keys",
     up: [

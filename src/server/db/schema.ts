@@ -12,6 +12,7 @@ export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
   budget_reservations: BudgetReservationsTable;
+  assets: AssetsTable;
 }
 
 export interface MigrationsTable {
@@ -142,4 +143,36 @@ export interface BudgetReservationsTable {
   created_at: ColumnType<Date, string | undefined, never>;
   /** A node that died mid-generation leaves its reservation; it stops counting after this. */
   expires_at: ColumnType<Date, string, string>;
+}
+
+/**
+ * One stored output (image or video) of a generation: the object at `storage_key` is written before
+ * the row, and removed before the row (see src/server/assets/).
+ */
+export interface AssetsTable {
+  /** The uuid of the storage key's file name. */
+  id: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  tenant: string;
+  key_id: string | null;
+  kind: "image" | "video";
+  prompt: string | null;
+  provider: string;
+  model: string;
+  /** The request's settings (media inputs left out), as JSON. */
+  settings: ColumnType<Record<string, unknown>, string, never>;
+  storage_key: string;
+  media_type: string;
+  /** bigint: `pg` reads it as a string, PGlite as a number. */
+  bytes: ColumnType<string | number | bigint, number, never>;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
+  /** This output's share of the generation's cost. */
+  cost_usd: number | null;
+  job_id: string | null;
+  request_id: string | null;
+  is_mock: boolean;
+  /** Set when a delete has begun: the row is hidden, the sweeper finishes a delete that was cut short. */
+  deleting_at: ColumnType<Date | null, never, Date | null>;
 }

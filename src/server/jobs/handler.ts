@@ -22,7 +22,7 @@ function toJobProgress(update: ProgressUpdate): JobProgress {
  */
 export function generationJobHandler(generator: Generator): JobHandler {
   return async (job, io) => {
-    const target = { tenant: job.tenant, ...usageCaller(job.meta) };
+    const target = { tenant: job.tenant, jobId: job.id, ...usageCaller(job.meta) };
     const submitted = io.submitted;
     const options = {
       signal: io.signal,

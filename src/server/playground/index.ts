@@ -21,6 +21,8 @@ const FILES = {
   "/playground/copy-code.js": { file: "copy-code.js", type: "text/javascript; charset=utf-8" },
   "/playground/usage.js": { file: "usage.js", type: "text/javascript; charset=utf-8" },
   "/playground/usage.css": { file: "usage.css", type: "text/css; charset=utf-8" },
+  "/playground/gallery.js": { file: "gallery.js", type: "text/javascript; charset=utf-8" },
+  "/playground/gallery.css": { file: "gallery.css", type: "text/css; charset=utf-8" },
 } as const;
 
 /**

@@ -49,7 +49,15 @@ export function legacyRoutes(app: Hono<AppEnv>, state: AppState): void {
       (field) => legacyField(field, s),
       () =>
         state.generator.image(
-          { tenant: customer, inline: !body.save_to_db, keyId: principal.keyId, route: state.router.routeName(s.model, "image") },
+          {
+            tenant: customer,
+            inline: !body.save_to_db,
+            keyId: principal.keyId,
+            route: state.router.routeName(s.model, "image"),
+            // The asset row records the settings as this caller wrote them, and is what save_to_db asks for.
+            assetSettings: s,
+            requireAssetRows: body.save_to_db,
+          },
           config,
           request,
           { signal: c.req.raw.signal },

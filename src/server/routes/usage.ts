@@ -10,7 +10,7 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 /** An ISO 8601 date (UTC midnight; as `to`, the end of that day) or date-time with a zone. */
-function parseInstant(value: string, field: "from" | "to"): Date {
+export function parseInstant(value: string, field: "from" | "to"): Date {
   const ok = (DATE_ONLY.test(value) || DATE_TIME.test(value)) && !Number.isNaN(Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value));
   if (!ok) throw badRequest(`${field} must be an ISO 8601 date (2026-12-01) or date-time with a zone (2026-12-01T09:30:00Z), got ${JSON.stringify(value.slice(0, 64))}`, field);
   if (DATE_ONLY.test(value)) {

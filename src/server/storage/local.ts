@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, opendir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -7,7 +7,7 @@ import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { randomUUID } from "node:crypto";
 import { StorageBackendError } from "./errors.js";
 import type { UrlSigner } from "./signing.js";
-import { type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
+import { type ListedObject, type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
 
 export interface LocalStorageOptions {
   /** Root directory; created on first write. */
@@ -88,6 +88,43 @@ export class LocalStorage implements Storage {
 
   async delete(key: string): Promise<void> {
     await rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Files under `prefix`, walked with opendir (entries arrive a few at a time, never a whole directory
+   * in memory). Dot files are skipped: they are writes in progress (`.uuid.part`) and health probes.
+   */
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    const base = prefix.replace(/\/+$/, "");
+    let start: string;
+    try {
+      start = base ? this.pathOf(base) : this.root;
+    } catch {
+      return;
+    }
+    yield* this.walk(start, base);
+  }
+
+  private async *walk(dir: string, keyPrefix: string): AsyncIterable<ListedObject> {
+    let handle;
+    try {
+      handle = await opendir(dir, { bufferSize: 64 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return;
+      throw diskError(error);
+    }
+    // The for-await closes the directory handle when it ends or the consumer stops early.
+    for await (const entry of handle) {
+      if (entry.name.startsWith(".")) continue;
+      const key = keyPrefix ? `${keyPrefix}/${entry.name}` : entry.name;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) yield* this.walk(path, key);
+      else if (entry.isFile()) {
+        const info = await stat(path).catch(() => undefined);
+        // Removed between the listing and the stat: gone already.
+        if (info) yield { key, size: info.size, lastModified: info.mtime };
+      }
+    }
   }
 
   async health(): Promise<{ ok: boolean; detail?: string | undefined }> {

@@ -3,6 +3,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   S3Client,
   type S3ClientConfig,
   S3ServiceException,
@@ -12,7 +13,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { registerSecret } from "../../core/redact.js";
 import type { S3StorageConfig } from "../config.js";
 import { StorageBackendError, isUnreachableCode } from "./errors.js";
-import { type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
+import { type ListedObject, type Storage, type StoredObject, mediaTypeOfKey } from "./storage.js";
 
 export interface S3StorageOptions {
   bucket: string;
@@ -274,6 +275,26 @@ export class S3Storage implements Storage {
       if (isNotFound(error)) return;
       throw wrap("DeleteObject", error, this.bucket);
     }
+  }
+
+  /** Objects under `prefix` (inside the configured prefix), one ListObjectsV2 page (up to 1000) at a time. */
+  async *list(prefix: string): AsyncIterable<ListedObject> {
+    const Prefix = this.prefix + prefix;
+    let ContinuationToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix, ContinuationToken, MaxKeys: 1000 }));
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw wrap("ListObjectsV2", error, this.bucket);
+      }
+      for (const object of page.Contents ?? []) {
+        if (!object.Key?.startsWith(this.prefix)) continue;
+        yield { key: object.Key.slice(this.prefix.length), size: object.Size ?? 0, lastModified: object.LastModified ?? new Date(0) };
+      }
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
   }
 
   async health(): Promise<{ ok: boolean; detail?: string | undefined }> {

@@ -21,6 +21,17 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Whether the backend is usable right now (for /healthz). */
   health(): Promise<{ ok: boolean; detail?: string | undefined }>;
+  /**
+   * Every object whose key starts with `prefix`, fetched lazily page by page (the asset sweeper pulls
+   * a bounded batch at a time). Optional: a store without it is never swept.
+   */
+  list?(prefix: string): AsyncIterable<ListedObject>;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  lastModified: Date;
 }
 
 export interface StoredObject {
@@ -43,6 +54,13 @@ export function assetKey(tenant: string, kind: MediaKind, mediaType: string): st
 }
 
 const KEY = /^customers\/([A-Za-z0-9._-]{1,128})\/assets\/(image|video)\/[A-Za-z0-9-]{1,64}\.[a-z0-9]{1,8}$/;
+
+/** The uuid of an asset key's file name (the asset's id), or undefined when the key is not one. */
+export function assetIdOfKey(key: string): string | undefined {
+  if (!KEY.test(key)) return undefined;
+  const m = /\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.[a-z0-9]+$/.exec(key);
+  return m?.[1];
+}
 
 /** The tenant a key belongs to, or undefined when the key is not a well-formed asset key. */
 export function tenantOfKey(key: string): string | undefined {
