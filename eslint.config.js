@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "coverage/**", "test-artifacts/**"] },
+  { ignores: ["dist/**", "packages/*/dist/**", "node_modules/**", "coverage/**", "test-artifacts/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,5 +14,5 @@ export default tseslint.config(
       "no-console": ["error", { allow: ["error"] }],
     },
   },
-  { files: ["src/cli/**", "bench/**", "scripts/**", "examples/**", "bin/**"], rules: { "no-console": "off" } },
+  { files: ["src/cli/**", "packages/server/src/cli/**", "bench/**", "scripts/**", "examples/**", "bin/**"], rules: { "no-console": "off" } },
 );

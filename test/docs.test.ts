@@ -29,7 +29,7 @@ const CLI = join(ROOT, "test/docs/cli-entry.ts");
 // The snippets import the package by name, as a user would; point the names at this checkout's source.
 const TARGETS: Record<string, string> = {
   "tarash-gateway": pathToFileURL(join(ROOT, "src/index.ts")).href,
-  "tarash-gateway/server": pathToFileURL(join(ROOT, "src/server/index.ts")).href,
+  "@tarash-gateway/server": pathToFileURL(join(ROOT, "packages/server/src/server/index.ts")).href,
 };
 register(
   `data:text/javascript,${encodeURIComponent(`const T = ${JSON.stringify(TARGETS)};
@@ -80,7 +80,7 @@ function blockModule(b: DocBlock, gatewayOrigin: string | undefined): string {
   const lib = libraryNames.filter(used);
   if (lib.length) prelude.push(`import { ${lib.join(", ")} } from "tarash-gateway";`);
   const srv = serverNames.filter((n) => used(n) && !lib.includes(n));
-  if (srv.length) prelude.push(`import { ${srv.join(", ")} } from "tarash-gateway/server";`);
+  if (srv.length) prelude.push(`import { ${srv.join(", ")} } from "@tarash-gateway/server";`);
   const fixtures = FIXTURE_NAMES.filter(used);
   if (fixtures.length) prelude.push(`import { ${fixtures.join(", ")} } from ${JSON.stringify(relative(SCRATCH, FIXTURES).replace(/\.ts$/, ".js"))};`);
   return `${prelude.join("\n")}\n// ${where(b)}\n${code}\nexport {};\n`;
@@ -96,12 +96,12 @@ describe("documentation code blocks", () => {
 
   before(async () => {
     libraryNames = Object.keys(await import("../src/index.js"));
-    serverNames = Object.keys(await import("../src/server/index.js"));
+    serverNames = Object.keys(await import("../packages/server/src/server/index.js"));
     await rm(SCRATCH, { recursive: true, force: true });
     await mkdir(SCRATCH, { recursive: true });
     cwd = await mkdtemp(join(tmpdir(), "tarash-docs-"));
     process.chdir(cwd);
-    const { startServer, defaultServerConfig } = await import("../src/server/index.js");
+    const { startServer, defaultServerConfig } = await import("../packages/server/src/server/index.js");
     server = await startServer({ config: defaultServerConfig(), host: "127.0.0.1", port: 0 });
     origin = server.url;
   });
@@ -125,7 +125,7 @@ describe("documentation code blocks", () => {
         allowImportingTsExtensions: true,
         // A reader's project is `strict`, which does not include this one (the repository's own code has it).
         noUncheckedIndexedAccess: false,
-        paths: { "tarash-gateway": ["../../src/index.ts"], "tarash-gateway/server": ["../../src/server/index.ts"] },
+        paths: { "tarash-gateway": ["../../src/index.ts"], "@tarash-gateway/server": ["../../src/server/index.ts"] },
       },
       include: ["*.mts"],
     };
@@ -147,7 +147,7 @@ describe("documentation code blocks", () => {
   }
 
   it("every gateway config in the docs passes the config schema", async () => {
-    const { parseServerConfig } = await import("../src/server/index.js");
+    const { parseServerConfig } = await import("../packages/server/src/server/index.js");
     const configs = blocks.filter((b) => b.lang === "json" && b.file.startsWith("docs/server"));
     assert.ok(configs.length >= 2);
     for (const b of configs) {

@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 import type * as LibraryModule from "../../src/index.js";
-import type * as ServerModule from "../../src/server/index.js";
+import type * as ServerModule from "../../packages/server/src/server/index.js";
 
 type Library = typeof LibraryModule;
 type Server = typeof ServerModule;
@@ -27,6 +27,6 @@ export async function loadLibrary(): Promise<Library> {
 }
 
 export async function loadServer(): Promise<Server> {
-  if (LIB_SOURCE === "src") return import("../../src/server/index.js");
+  if (LIB_SOURCE === "src") return import("../../packages/server/src/server/index.js");
   return (await import(built("server/index.js"))) as Server;
 }

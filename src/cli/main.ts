@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createGateway } from "../core/gateway.js";
-import { DB_HELP, dbCommand } from "./db.js";
+import { DB_HELP, dbCommand } from "../../packages/server/src/cli/db.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { describeError, errorJson } from "./errors.js";
 import { KEYS_HELP, keysCommand } from "./keys.js";
@@ -47,10 +47,10 @@ const COMMANDS: Record<string, Command> = {
     run: (argv, r) => (argv.includes("--refresh") ? refreshCommand : modelsCommand)(argv, createGateway({ logLevel: "silent" }), r),
   },
   // The server loads only when asked for, so `tarash image` starts fast.
-  serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/serve.js")).runServe(argv) },
-  worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../server/worker.js")).runWorker(argv) },
+  serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../../packages/server/src/server/serve.js")).runServe(argv) },
+  worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../../packages/server/src/server/worker.js")).runWorker(argv) },
   // Loaded when asked for: the MCP SDK is not needed by the other commands.
-  mcp: { help: "", ownsSignals: true, run: async (argv) => (await import("./mcp.js")).mcpCommand(argv, version()) },
+  mcp: { help: "", ownsSignals: true, run: async (argv) => (await import("../../packages/server/src/cli/mcp.js")).mcpCommand(argv, version()) },
   db: { help: DB_HELP, run: (argv, r) => dbCommand(argv, r) },
   keys: { help: KEYS_HELP, run: (argv, r) => keysCommand("keys", argv, r) },
   tenants: { help: KEYS_HELP, run: (argv, r) => keysCommand("tenants", argv, r) },

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { runTarash } from "../helpers/run-cli.js";
 import { type TestServer, startTestServer } from "../server/helpers.js";
 

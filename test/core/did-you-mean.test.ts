@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { ValidationError, createGateway } from "../../src/index.js";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { closest, editDistance } from "../../src/core/did-you-mean.js";
 import { type TestServer, startTestServer } from "../server/helpers.js";
 import { startBflFake } from "../fakes/bfl.js";

@@ -77,7 +77,7 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const WORKER_MODULE = fileURLToPath(new URL("../../src/server/worker.ts", import.meta.url));
+const WORKER_MODULE = fileURLToPath(new URL("../../packages/server/src/server/worker.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
 /**

@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import sharp from "sharp";
 import { createGateway } from "../../src/core/gateway.js";
-import { createMcpServer } from "../../src/mcp/server.js";
+import { createMcpServer } from "../../packages/server/src/mcp/server.js";
 import { startOpenAIFake } from "../fakes/openai.js";
 import { type FakeServer, startFakeServer } from "../helpers/fake-server.js";
 import { call, textOf } from "./helpers.js";

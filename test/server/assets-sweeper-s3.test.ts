@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { createLogger } from "../../src/core/logger.js";
-import { AssetStore } from "../../src/server/assets/store.js";
-import { AssetSweeper } from "../../src/server/assets/sweeper.js";
-import { DatabaseHandle } from "../../src/server/db/handle.js";
-import { S3Storage } from "../../src/server/storage/s3.js";
-import { assetKey } from "../../src/server/storage/storage.js";
+import { AssetStore } from "../../packages/server/src/server/assets/store.js";
+import { AssetSweeper } from "../../packages/server/src/server/assets/sweeper.js";
+import { DatabaseHandle } from "../../packages/server/src/server/db/handle.js";
+import { S3Storage } from "../../packages/server/src/server/storage/s3.js";
+import { assetKey } from "../../packages/server/src/server/storage/storage.js";
 import { type Radosgw, startRadosgw } from "../helpers/radosgw.js";
 
 const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { type Receiver, type TestServer, startReceiver, startTestServer } from "./helpers.js";
 
 const KEY_A = "tk_tenant_a_0123456789";

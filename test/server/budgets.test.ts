@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { ConfigError, parseServerConfig } from "../../src/server/index.js";
-import { DatabaseHandle } from "../../src/server/db/handle.js";
+import { ConfigError, parseServerConfig } from "../../packages/server/src/server/index.js";
+import { DatabaseHandle } from "../../packages/server/src/server/db/handle.js";
 import { XAI_KEY, startXaiFake } from "../fakes/xai.js";
 import type { FakeServer } from "../helpers/fake-server.js";
 import { type TestServer, startTestServer } from "./helpers.js";

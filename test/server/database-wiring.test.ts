@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
-import { dbCommand } from "../../src/cli/db.js";
-import { MIGRATIONS } from "../../src/server/db/migrations.js";
+import { dbCommand } from "../../packages/server/src/cli/db.js";
+import { MIGRATIONS } from "../../packages/server/src/server/db/migrations.js";
 import { createTerminal } from "../../src/cli/terminal.js";
-import { runServe } from "../../src/server/serve.js";
-import { ConfigError, MigrationError, parseServerConfig, startServer } from "../../src/server/index.js";
+import { runServe } from "../../packages/server/src/server/serve.js";
+import { ConfigError, MigrationError, parseServerConfig, startServer } from "../../packages/server/src/server/index.js";
 import { type TestPostgres, startPostgres } from "../helpers/postgres.js";
 
 /** A fresh database on the test server, so each test starts from an empty schema. */

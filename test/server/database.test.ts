@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
-import { type GatewayDatabase, openDatabase } from "../../src/server/db/connect.js";
-import { MIGRATIONS, MigrationError, migrate } from "../../src/server/db/migrations.js";
+import { type GatewayDatabase, openDatabase } from "../../packages/server/src/server/db/connect.js";
+import { MIGRATIONS, MigrationError, migrate } from "../../packages/server/src/server/db/migrations.js";
 import { type TestPostgres, startPostgres } from "../helpers/postgres.js";
 
 /** The same data-layer contract, run against embedded PGlite and a real PostgreSQL server. */

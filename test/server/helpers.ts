@@ -3,8 +3,8 @@ import { type IncomingMessage, type ServerResponse, createServer } from "node:ht
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseHandle } from "../../src/server/db/handle.js";
-import { type RunningServer, type ServerConfigInput, type StartServerOptions, startServer } from "../../src/server/index.js";
+import { DatabaseHandle } from "../../packages/server/src/server/db/handle.js";
+import { type RunningServer, type ServerConfigInput, type StartServerOptions, startServer } from "../../packages/server/src/server/index.js";
 
 export interface TestServer extends RunningServer {
   dir: string;

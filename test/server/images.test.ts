@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import OpenAI, { toFile } from "openai";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { PNG_SIGNATURE, type TestServer, startTestServer } from "./helpers.js";
 
 const KEY = "tk_images_0123456789abcdef";

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { createLogger } from "../../src/core/logger.js";
-import { type Job, MemoryJobQueue } from "../../src/server/index.js";
+import { type Job, MemoryJobQueue } from "../../packages/server/src/server/index.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
 setFlagsFromString("--expose-gc");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
 const ACME = "tk_acme_0123456789abcdef";

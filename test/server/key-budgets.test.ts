@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { DatabaseHandle } from "../../src/server/db/handle.js";
-import { hashApiKey } from "../../src/server/index.js";
+import { DatabaseHandle } from "../../packages/server/src/server/db/handle.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { XAI_KEY, startXaiFake } from "../fakes/xai.js";
 import type { FakeServer } from "../helpers/fake-server.js";
 import { type TestServer, startTestServer } from "./helpers.js";

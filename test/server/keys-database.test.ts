@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { sql } from "kysely";
-import { KeyStore } from "../../src/server/admin/store.js";
-import { hashApiKey } from "../../src/server/auth.js";
-import { parseServerConfig } from "../../src/server/config.js";
-import { DatabaseHandle } from "../../src/server/db/handle.js";
-import { ApiError } from "../../src/server/errors.js";
-import { BudgetGuard } from "../../src/server/usage/budgets.js";
+import { KeyStore } from "../../packages/server/src/server/admin/store.js";
+import { hashApiKey } from "../../packages/server/src/server/auth.js";
+import { parseServerConfig } from "../../packages/server/src/server/config.js";
+import { DatabaseHandle } from "../../packages/server/src/server/db/handle.js";
+import { ApiError } from "../../packages/server/src/server/errors.js";
+import { BudgetGuard } from "../../packages/server/src/server/usage/budgets.js";
 import { type TestPostgres, startPostgres } from "../helpers/postgres.js";
 
 /**

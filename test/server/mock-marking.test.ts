@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { runServe } from "../../src/server/serve.js";
+import { runServe } from "../../packages/server/src/server/serve.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
 /**

@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import type { Page } from "playwright-core";
 import { readImageDimensions } from "../../src/core/media/sniff.js";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 import { ARTIFACTS, type Browser, launchBrowser } from "./playground-browser.js";
 

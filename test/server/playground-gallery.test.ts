@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type BrowserContext, type Page, chromium } from "playwright-core";
-import { hashApiKey } from "../../src/server/index.js";
-import { DatabaseHandle } from "../../src/server/db/handle.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
+import { DatabaseHandle } from "../../packages/server/src/server/db/handle.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
 // Debian's chromium, as in playground.test.ts (scripts/install-system-deps.sh installs it).

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Page } from "playwright-core";
 import { encodePng } from "../../src/providers/mock/encode.js";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 import { ARTIFACTS, type Browser, launchBrowser } from "./playground-browser.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, parseServerConfig } from "../../src/server/config.js";
-import { RateLimiter } from "../../src/server/rate-limit.js";
+import { ConfigError, parseServerConfig } from "../../packages/server/src/server/config.js";
+import { RateLimiter } from "../../packages/server/src/server/rate-limit.js";
 
 describe("rate limits per tenant and per key", () => {
   const config = parseServerConfig({ limits: { rateLimit: { requestsPerMinute: 60, burst: 3 }, tenants: { big: { requestsPerMinute: 600 } } } }, {});

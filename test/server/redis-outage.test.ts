@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import type { ProviderDefinition } from "../../src/index.js";
-import { type ServerConfigInput, hashApiKey } from "../../src/server/index.js";
-import { type RunningWorker, runWorker } from "../../src/server/worker.js";
+import { type ServerConfigInput, hashApiKey } from "../../packages/server/src/server/index.js";
+import { type RunningWorker, runWorker } from "../../packages/server/src/server/worker.js";
 import { type TestRedis, startRedis } from "../helpers/redis.js";
 import { type TestServer, readSse, startTestServer } from "./helpers.js";
 

@@ -5,7 +5,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { type ServerConfigInput, hashApiKey } from "../../src/server/index.js";
+import { type ServerConfigInput, hashApiKey } from "../../packages/server/src/server/index.js";
 import { type TestRedis, type WorkerProcess, startRedis, startWorkerProcess } from "../helpers/redis.js";
 import { type Receiver, type TestServer, readSse, startReceiver, startTestServer } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { hashApiKey } from "../../src/server/index.js";
+import { hashApiKey } from "../../packages/server/src/server/index.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
 const KEY = "tk_request_timeout_0123456789";

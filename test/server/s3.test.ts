@@ -6,7 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { ConfigError, S3Storage, S3StorageError, parseServerConfig, startServer } from "../../src/server/index.js";
+import { ConfigError, S3Storage, S3StorageError, parseServerConfig, startServer } from "../../packages/server/src/server/index.js";
 import { type Radosgw, startRadosgw } from "../helpers/radosgw.js";
 import { PNG_SIGNATURE, testDatabase } from "./helpers.js";
 

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { ProviderDefinition } from "../../src/index.js";
-import { ConfigError, LocalStorage, UrlSigner, createApp, loadServerConfig, parseServerConfig } from "../../src/server/index.js";
-import { runServe } from "../../src/server/serve.js";
+import { ConfigError, LocalStorage, UrlSigner, createApp, loadServerConfig, parseServerConfig } from "../../packages/server/src/server/index.js";
+import { runServe } from "../../packages/server/src/server/serve.js";
 import { PNG_SIGNATURE, startReceiver, startTestServer } from "./helpers.js";
 
 describe("signed file URLs", () => {

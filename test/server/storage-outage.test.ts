@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { ProviderDefinition } from "../../src/index.js";
-import type { ServerConfigInput } from "../../src/server/index.js";
+import type { ServerConfigInput } from "../../packages/server/src/server/index.js";
 import { type Receiver, type TestServer, startReceiver, startTestServer } from "./helpers.js";
 
 const ACCESS_KEY = "AKIASTORAGEOUTAGE0001";
