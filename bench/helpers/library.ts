@@ -15,9 +15,10 @@ type Server = typeof ServerModule;
 
 export const LIB_SOURCE = process.env.BENCH_LIB === "src" ? "src" : "dist";
 
-function built(path: string): string {
-  const url = new URL(`../../dist/${path}`, import.meta.url);
-  if (!existsSync(fileURLToPath(url))) throw new Error(`dist/${path} is missing: run \`npm run build\` first (npm run bench does)`);
+/** A file of a build: the library's dist/, or the server package's packages/server/dist/. */
+function built(path: string, dist = "dist"): string {
+  const url = new URL(`../../${dist}/${path}`, import.meta.url);
+  if (!existsSync(fileURLToPath(url))) throw new Error(`${dist}/${path} is missing: run \`npm run build\` first (npm run bench does)`);
   return url.href;
 }
 
@@ -28,5 +29,5 @@ export async function loadLibrary(): Promise<Library> {
 
 export async function loadServer(): Promise<Server> {
   if (LIB_SOURCE === "src") return import("../../packages/server/src/server/index.js");
-  return (await import(built("server/index.js"))) as Server;
+  return (await import(built("server/index.js", "packages/server/dist"))) as Server;
 }

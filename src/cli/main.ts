@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { createGateway } from "../core/gateway.js";
-import { DB_HELP, dbCommand } from "../../packages/server/src/cli/db.js";
 import { EXIT, UsageError, exitCodeFor } from "./exit-codes.js";
 import { describeError, errorJson } from "./errors.js";
 import { KEYS_HELP, keysCommand } from "./keys.js";
@@ -9,6 +8,7 @@ import { MODELS_HELP, modelsCommand } from "./models.js";
 import { refreshCommand } from "./models-refresh.js";
 import { VIDEO_HELP, videoCommand } from "./video.js";
 import type { RunContext } from "./run.js";
+import { type ServerCommands, isServerMissing, loadServerPackage, serverMissingMessage } from "./server-commands.js";
 import { createTerminal } from "./terminal.js";
 
 const HELP = `tarash — one CLI for AI image and video generation
@@ -34,7 +34,7 @@ Provider keys come from the environment (OPENAI_API_KEY, FAL_KEY, REPLICATE_API_
 
 interface Command {
   help: string;
-  run: (argv: string[], run: RunContext) => Promise<number> | number;
+  run: (argv: string[], run: RunContext & { server: () => Promise<ServerCommands> }) => Promise<number> | number;
   /** Long-running commands install their own SIGINT/SIGTERM handling (graceful shutdown). */
   ownsSignals?: boolean;
 }
@@ -46,12 +46,11 @@ const COMMANDS: Record<string, Command> = {
     help: MODELS_HELP,
     run: (argv, r) => (argv.includes("--refresh") ? refreshCommand : modelsCommand)(argv, createGateway({ logLevel: "silent" }), r),
   },
-  // The server loads only when asked for, so `tarash image` starts fast.
-  serve: { help: "", ownsSignals: true, run: async (argv) => (await import("../../packages/server/src/server/serve.js")).runServe(argv) },
-  worker: { help: "", ownsSignals: true, run: async (argv) => (await import("../../packages/server/src/server/worker.js")).runWorker(argv) },
-  // Loaded when asked for: the MCP SDK is not needed by the other commands.
-  mcp: { help: "", ownsSignals: true, run: async (argv) => (await import("../../packages/server/src/cli/mcp.js")).mcpCommand(argv, version()) },
-  db: { help: DB_HELP, run: (argv, r) => dbCommand(argv, r) },
+  // The gateway's commands ship in @tarash-gateway/server, loaded only when one of them runs.
+  serve: { help: "", ownsSignals: true, run: (argv, r) => r.server().then((s) => s.runServe(argv)) },
+  worker: { help: "", ownsSignals: true, run: (argv, r) => r.server().then((s) => s.runWorker(argv)) },
+  mcp: { help: "", ownsSignals: true, run: (argv, r) => r.server().then((s) => s.mcpCommand(argv, version())) },
+  db: { help: "", run: (argv, r) => r.server().then((s) => s.dbCommand(argv, r)) },
   keys: { help: KEYS_HELP, run: (argv, r) => keysCommand("keys", argv, r) },
   tenants: { help: KEYS_HELP, run: (argv, r) => keysCommand("tenants", argv, r) },
 };
@@ -69,8 +68,13 @@ function logLevel(argv: string[]) {
   return argv.includes("--verbose") || argv.includes("-v") ? ("debug" as const) : ("silent" as const);
 }
 
+export interface MainOptions {
+  /** Where the gateway's commands come from; default: the installed @tarash-gateway/server package. */
+  loadServer?: (() => Promise<ServerCommands>) | undefined;
+}
+
 /** Entry point: returns the exit code. Ctrl-C aborts the call (cancelling the provider job) → 130. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const [command, ...rest] = argv;
   const stdout = (text: string) => void process.stdout.write(text);
   if (!command || command === "--help" || command === "-h" || command === "help") {
@@ -95,10 +99,15 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort();
   };
   if (!entry.ownsSignals) process.once("SIGINT", onSigint);
+  const loadServer = options.loadServer ?? loadServerPackage;
   try {
-    return await entry.run(rest, { terminal, signal: controller.signal, stdout });
+    return await entry.run(rest, { terminal, signal: controller.signal, stdout, server: loadServer });
   } catch (error) {
     terminal.done();
+    if (isServerMissing(error)) {
+      process.stderr.write(`error: ${serverMissingMessage(command)}\n`);
+      return EXIT.failure;
+    }
     const usage = error instanceof UsageError && !verbose ? ` (see tarash ${command} --help)` : "";
     process.stderr.write(`${describeError(error, verbose)}${usage}\n`);
     // --json promises machine output on stdout: a failure is a JSON error object there too (same exit code).
