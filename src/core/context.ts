@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { AuthenticationError } from "./errors.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { HttpClient, type HttpClientOptions } from "./http.js";
@@ -271,7 +270,7 @@ export function detachedContext(
     capability: ids.capability,
     signal: signal ?? new AbortController().signal,
     deadline: undefined,
-    requestId: ids.requestId ?? `req_${randomUUID().replace(/-/g, "")}`,
+    requestId: ids.requestId ?? `req_${crypto.randomUUID().replace(/-/g, "")}`,
     attempt: 1,
     warnings: ids.warnings ?? [],
   });

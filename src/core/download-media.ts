@@ -2,7 +2,7 @@ import type { Writable } from "node:stream";
 import { detachedContext } from "./context.js";
 import type { GatewayCore } from "./gateway-core.js";
 import { type OpenedDownload, openDownload } from "./media/download.js";
-import { outputPath, streamTo } from "./media/save.js";
+import type * as SaveModule from "./media/save.js";
 import { sniffMediaType } from "./media/sniff.js";
 import { parseDataUrl } from "./media/tools.js";
 import { parseConfig } from "./orchestrator.js";
@@ -89,13 +89,19 @@ export async function downloadMediaWith(
       }),
     );
     if (typeof options.to === "string") {
+      const { outputPath, streamTo } = await saving();
       const path = await outputPath(options.to, index, outputs.length, mediaType, stem);
       await streamTo(counted, path);
       saved.push({ path, mediaType, bytes });
     } else {
-      await streamTo(counted, options.to(index, mediaType));
+      await (await saving()).streamTo(counted, options.to(index, mediaType));
       saved.push({ mediaType, bytes });
     }
   }
   return saved;
+}
+
+/** Writing to files and streams loads node:fs and node:stream: only when a download saves somewhere. */
+function saving(): Promise<typeof SaveModule> {
+  return import("./media/save.js");
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { attemptSignal, backoffDelay, raceAbort, sleep } from "./abort.js";
 import { resolveModelWith, type ResolveTrace, type ResolvedModel } from "./aliases.js";
 import type { ModelCapability } from "./capabilities.js";
@@ -29,7 +28,7 @@ const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
 const ABORT_GRACE_MS = 2_000;
 
 export function newRequestId(): string {
-  return `req_${randomUUID().replace(/-/g, "")}`;
+  return `req_${crypto.randomUUID().replace(/-/g, "")}`;
 }
 
 export function parseConfig(input: unknown): GenerationConfig {

@@ -2,7 +2,7 @@ import { abortError } from "../abort.js";
 import { GenerationFailedError, HTTPConnectionError, HTTPError, TarashError, TimeoutError, ValidationError } from "../errors.js";
 import { capStream } from "../body-limit.js";
 import { redactString } from "../redact.js";
-import { type NetworkPolicy, BlockedAddressError, checkUrl, guardedLookup } from "./ssrf.js";
+import type { NetworkPolicy } from "./ssrf.js";
 import { sniffMediaType } from "./sniff.js";
 
 export const DEFAULT_MAX_DOWNLOAD_BYTES = 50 * 1024 * 1024;
@@ -43,7 +43,7 @@ function guardedFetch(policy: NetworkPolicy): Promise<GuardedFetch> {
   const key = JSON.stringify(policy.allowedHosts ?? []);
   let f = guardedFetches.get(key);
   if (!f) {
-    f = import("undici").then(({ Agent, fetch: undiciFetch }) => {
+    f = Promise.all([import("undici"), import("./ssrf.js")]).then(([{ Agent, fetch: undiciFetch }, { guardedLookup }]) => {
       const dispatcher = new Agent({ connect: { lookup: guardedLookup(policy) } });
       return ((url: string, init: RequestInit) =>
         undiciFetch(url, { ...(init as object), dispatcher } as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>) satisfies GuardedFetch;
@@ -72,6 +72,8 @@ export async function openDownload(rawUrl: string, options: DownloadOptions): Pr
   const refuse = (reason: string) => refused(field, reason, options.source);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_DOWNLOAD_BYTES;
   const timeoutMs = options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
+  // The SSRF checks use node:net and node:dns: loaded with the first download, not with the library.
+  const { BlockedAddressError, checkUrl } = await import("./ssrf.js");
   const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const doFetch: GuardedFetch = options.policy.allowPrivateNetwork

@@ -1,6 +1,4 @@
-import { createHash } from "node:crypto";
-import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { sha256Hex } from "../digest.js";
 
 /**
  * Where published model schemas are kept once fetched: in memory (bounded by entry count, each with a
@@ -126,14 +124,18 @@ export class RemoteSchemaCache {
     }
   }
 
-  private file(key: string): string | undefined {
-    return this.dir ? join(this.dir, `${createHash("sha256").update(key).digest("hex").slice(0, 40)}.json`) : undefined;
+  /** The disk cache's file for a key; node:fs and node:path load only when a cache directory is configured. */
+  private async file(key: string): Promise<string | undefined> {
+    if (!this.dir) return undefined;
+    const { join } = await import("node:path");
+    return join(this.dir, `${(await sha256Hex(key)).slice(0, 40)}.json`);
   }
 
   private async readDisk(key: string): Promise<unknown> {
-    const file = this.file(key);
+    const file = await this.file(key);
     if (!file) return undefined;
     try {
+      const { readFile, stat } = await import("node:fs/promises");
       const info = await stat(file);
       if (!info.isFile() || info.size > this.maxBytes + 4096) return undefined;
       const record = JSON.parse(await readFile(file, "utf8")) as Partial<DiskRecord>;
@@ -146,9 +148,10 @@ export class RemoteSchemaCache {
   }
 
   private async writeDisk(key: string, document: unknown): Promise<void> {
-    const file = this.file(key);
+    const file = await this.file(key);
     if (!file || !this.dir) return;
     try {
+      const { mkdir, rename, writeFile } = await import("node:fs/promises");
       const text = JSON.stringify({ key, storedAt: this.now(), document } satisfies DiskRecord);
       if (text.length > this.maxBytes) return;
       await mkdir(this.dir, { recursive: true });

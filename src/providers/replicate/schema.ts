@@ -7,7 +7,7 @@
  * version's (`{ id, created_at, cog_version, openapi_schema }`). Both need the API token. Sources:
  * https://replicate.com/docs/reference/http#models.get, replicate-javascript `Model`/`ModelVersion` types (2026-12-07).
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../../core/digest.js";
 import type { AdapterContext } from "../../core/provider.js";
 import { type InputSpec, SchemaShapeError } from "../../core/remote-schema/compile.js";
 import { fetchJsonDocument } from "../../core/remote-schema/fetch.js";
@@ -47,7 +47,7 @@ export async function replicateInputSpec(ctx: AdapterContext, model: string): Pr
   const cache = ctx.remoteSchemas;
   // Private models are visible to some tokens only: one token's schema is never shown to another
   // (a digest of the token scopes the entry; the token itself is never stored).
-  const scope = createHash("sha256").update(ctx.apiKey ?? "").digest("hex").slice(0, 16);
+  const scope = (await sha256Hex(ctx.apiKey ?? "")).slice(0, 16);
   return publishedInputSpec(ctx, {
     key: `replicate ${ctx.baseUrl}${path} ${scope}`,
     locate: locateReplicateInput,
