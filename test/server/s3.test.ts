@@ -6,7 +6,8 @@ import { after, before, describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { ConfigError, S3Storage, S3StorageError, parseServerConfig, startServer } from "../../packages/server/src/server/index.js";
+import { ConfigError, parseServerConfig, startServer } from "../../packages/server/src/server/index.js";
+import { S3Storage, S3StorageError } from "../../packages/server/src/server/storage/s3.js";
 import { type Radosgw, startRadosgw } from "../helpers/radosgw.js";
 import { PNG_SIGNATURE, testDatabase } from "./helpers.js";
 

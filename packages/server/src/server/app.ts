@@ -9,7 +9,7 @@ import { registerSecret } from "../../../../src/core/redact.js";
 import { adminRoutes } from "./admin/routes.js";
 import { KeyStore } from "./admin/store.js";
 import { createAuthenticator } from "./auth.js";
-import { type ServerConfig, authRequired } from "./config.js";
+import { type S3StorageConfig, type ServerConfig, authRequired } from "./config.js";
 import { DatabaseHandle, DatabaseUnavailableError } from "./db/handle.js";
 import { ApiError, legacyErrorBody, openAIErrorBody, toApiError } from "./errors.js";
 import { Generator } from "./generation.js";
@@ -43,7 +43,7 @@ import { usageRoutes } from "./routes/usage.js";
 import { type AppContext, type AppEnv, type AppState, jobView } from "./state.js";
 import { LocalStorage } from "./storage/local.js";
 import { outputStorage } from "./storage/output.js";
-import { S3Storage } from "./storage/s3.js";
+import { LazyStorage } from "./storage/lazy.js";
 import { UrlSigner } from "./storage/signing.js";
 import type { Storage } from "./storage/storage.js";
 
@@ -127,7 +127,7 @@ export function createApp(config: ServerConfig, options: CreateAppOptions = {}):
   const storage =
     options.storage?.({ signer, baseUrl }) ??
     (config.storage.type === "s3"
-      ? S3Storage.fromConfig(config.storage)
+      ? s3Storage(config.storage)
       : new LocalStorage({ dir: config.storage.dir, signer, baseUrl, defaultTtlSeconds: config.storage.urlTtlSeconds }));
   const network = { allowPrivateNetwork: config.network.allowPrivateNetwork, allowedHosts: config.network.allowedHosts, maxResponseBytes: config.network.maxResponseBytes };
   const gateway = createGateway({
@@ -418,4 +418,12 @@ function databasePassword(url: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** S3 storage; the AWS SDK loads with the first storage call, so a gateway on local storage never loads it. */
+function s3Storage(config: S3StorageConfig): LazyStorage {
+  // Registered now, not when the module loads: a log line before the first upload stays masked too.
+  registerSecret(config.secretAccessKey);
+  registerSecret(config.sessionToken);
+  return new LazyStorage("s3", async () => (await import("./storage/s3.js")).S3Storage.fromConfig(config));
 }

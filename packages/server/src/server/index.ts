@@ -21,7 +21,8 @@ export { hashApiKey, type Principal } from "./auth.js";
 export type { Storage, StoredObject } from "./storage/storage.js";
 export { assetKey, tenantOfKey, isValidTenant } from "./storage/storage.js";
 export { LocalStorage, type LocalStorageOptions } from "./storage/local.js";
-export { S3Storage, S3StorageError, type S3StorageOptions } from "./storage/s3.js";
+// S3Storage and S3StorageError: @tarash-gateway/server/s3 (the AWS SDK loads only when that is imported).
+export type { S3StorageOptions } from "./storage/s3.js";
 export { UrlSigner } from "./storage/signing.js";
 export * from "./jobs/queue.js";
 export { MemoryJobQueue, type MemoryQueueOptions } from "./jobs/memory.js";
