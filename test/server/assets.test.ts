@@ -325,6 +325,7 @@ describe("a database outage while recording assets", () => {
   after(async () => {
     await gw.stop();
     await database.close();
+    await relay.down();
     await pg.stop();
   });
 
