@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
-import { readdir } from "node:fs/promises";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { Redis } from "ioredis";
 import OpenAI from "openai";
-import { hashApiKey } from "../../packages/server/src/server/index.js";
+import { type ServerConfigInput, hashApiKey } from "../../packages/server/src/server/index.js";
+import { type TestRedis, type WorkerProcess, startRedis, startWorkerProcess } from "../helpers/redis.js";
 import { type TestServer, startTestServer } from "./helpers.js";
 
 const KEY_A = "sk-videos-tenant-a-0123456789";
@@ -128,5 +131,64 @@ describe("DELETE /v1/videos/{id} and POST /v1/videos/{id}/remix with the officia
     const extra = await gw.json(`/v1/videos/${ok.id}/remix`, { headers: { authorization: `Bearer ${KEY_A}` }, body: { prompt: "x", seconds: "8" } });
     assert.equal(extra.status, 400);
     assert.match(JSON.stringify(extra.body), /seconds/);
+  });
+});
+
+describe("DELETE and remix on the Redis queue", { timeout: 60_000 }, () => {
+  let redis: TestRedis;
+  let db: Redis;
+  let dir: string;
+  let worker: WorkerProcess | undefined;
+  let gw: TestServer;
+  let a: OpenAI;
+  before(async () => {
+    redis = await startRedis();
+    db = new Redis(redis.url);
+    dir = await mkdtemp(join(tmpdir(), "tarash-videos-redis-"));
+    // The API node and the worker share the queue and the storage; the worker runs the jobs.
+    const config: ServerConfigInput = {
+      logLevel: "silent",
+      mock: { enabled: true, latencyMs: 40 },
+      auth: { apiKeys: [{ sha256: hashApiKey(KEY_A), tenant: "tenant-a" }] },
+      routes: { slow: { model: "mock/mock-video", mock: { latencyMs: 30_000 } } },
+      queue: { type: "redis", url: redis.url, prefix: "vd" },
+      storage: { dir: join(dir, "storage"), signingSecret: "shared-signing-secret-0123456789" },
+      server: { port: 0, shutdownTimeoutMs: 5_000 },
+    };
+    const configPath = join(dir, "tarash.config.json");
+    await writeFile(configPath, JSON.stringify({ ...config, logLevel: "warn" }));
+    [gw, worker] = await Promise.all([startTestServer(config), startWorkerProcess(configPath)]);
+    a = new OpenAI({ apiKey: KEY_A, baseURL: `${gw.url}/v1`, maxRetries: 0 });
+  });
+  after(async () => {
+    await worker?.kill("SIGKILL");
+    await gw?.stop();
+    db?.disconnect();
+    await redis?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a deleted video's keys leave Redis; a running one is cancelled first; remix runs", async () => {
+    const video = await a.videos.create({ model: "mock-video", prompt: "waves" });
+    assert.equal((await settled(a, video.id)).status, "completed");
+    assert.equal(await db.exists(`vd:job:${video.id}`), 1);
+    assert.deepEqual(await a.videos.delete(video.id), { id: video.id, object: "video.deleted", deleted: true });
+    assert.equal(await db.exists(`vd:job:${video.id}`, `vd:job:${video.id}:events`), 0);
+    assert.equal(await db.zscore("vd:tenant:tenant-a", video.id), null);
+    assert.equal(await db.zscore("vd:status:completed", video.id), null);
+    await assert.rejects(a.videos.retrieve(video.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+
+    const running = await a.videos.create({ model: "slow", prompt: "long" });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(await a.videos.delete(running.id), { id: running.id, object: "video.deleted", deleted: true });
+    await assert.rejects(a.videos.retrieve(running.id), (e: unknown) => e instanceof OpenAI.NotFoundError);
+
+    const original = await a.videos.create({ model: "mock-video", prompt: "one" });
+    assert.equal((await settled(a, original.id)).status, "completed");
+    const remix = await a.videos.remix(original.id, { prompt: "two" });
+    const done = await settled(a, remix.id);
+    assert.equal(done.status, "completed");
+    assert.equal(done.prompt, "two");
+    assert.equal(done.remixed_from_video_id, original.id);
   });
 });
