@@ -14,7 +14,9 @@ import {
   ModelListSchema,
   OpenAIErrorSchema,
   VideoCreateBodySchema,
+  VideoDeletedSchema,
   VideoObjectSchema,
+  VideoRemixBodySchema,
 } from "./schemas.js";
 import { AssetListSchema, AssetSchema } from "./assets/schemas.js";
 
@@ -111,6 +113,25 @@ export const OPERATIONS: readonly Operation[] = [
     ok: { status: 200, type: "video/mp4", description: "The video bytes." },
     errors: [400, 401, 404, 409],
     params: [...idParam("video"), { name: "variant", in: "query", description: 'Only "video".' }],
+  },
+  {
+    method: "delete",
+    path: "/v1/videos/{id}",
+    summary: "Delete a video: a job still running is cancelled first; its record and stored video are removed.",
+    tag: "OpenAI-compatible",
+    ok: { status: 200, schema: VideoDeletedSchema },
+    errors: [401, 404, 409, 503],
+    params: idParam("video"),
+  },
+  {
+    method: "post",
+    path: "/v1/videos/{id}/remix",
+    summary: "Remix a completed video: a new job with the original's model, route and settings and a new prompt.",
+    tag: "OpenAI-compatible",
+    body: { schema: VideoRemixBodySchema, type: "application/json" },
+    ok: { status: 200, schema: VideoObjectSchema },
+    errors: [400, 401, 404, 409, 413, 429, 503],
+    params: idParam("video"),
   },
   {
     method: "post",

@@ -161,6 +161,16 @@ export const VideoCreateBodySchema = z
   .catchall(z.unknown())
   .meta({ id: "CreateVideoRequest", description: "JSON or multipart/form-data (input_reference as a file)." });
 
+/** POST /v1/videos/{id}/remix: only a new prompt; model, route and settings come from the original video. */
+export const VideoRemixBodySchema = z
+  .object({ prompt: VideoCreateBodySchema.shape.prompt })
+  .strict()
+  .meta({ id: "RemixVideoRequest" });
+
+export const VideoDeletedSchema = z
+  .object({ id: z.string(), object: z.literal("video.deleted"), deleted: z.literal(true) })
+  .meta({ id: "DeletedVideo" });
+
 export const VideoObjectSchema = z
   .object({
     id: z.string(),

@@ -134,6 +134,10 @@ export class DurableJournal implements JobJournal {
     }
   }
 
+  remove(id: string, tenant: string): Promise<boolean> {
+    return this.store.remove(id, tenant);
+  }
+
   /** Delete finished jobs past the retention window or beyond the retained count. */
   async sweep(): Promise<number> {
     try {

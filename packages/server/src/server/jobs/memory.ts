@@ -52,6 +52,8 @@ export interface JobJournal {
   get(id: string, tenant: string): Promise<Job | undefined>;
   list(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined }): Promise<Job[]>;
   counts(): Promise<Record<JobStatus, number>>;
+  /** Delete a finished job's record; true when one was deleted. */
+  remove(id: string, tenant: string): Promise<boolean>;
   /** Unfinished jobs a previous process left, oldest first, in pages; `runs`: how often one was started. */
   unfinished(): AsyncIterable<{ job: Job; request: Record<string, unknown>; runs: number }>;
   close(): void;
@@ -251,6 +253,14 @@ export class MemoryJobQueue implements JobQueue {
     if (!entry) return this.journal?.get(id, tenant);
     await this.cancelEntry(entry, reason);
     return structuredClone(entry.job);
+  }
+
+  async remove(id: string, tenant: string): Promise<boolean> {
+    const entry = this.visible(id, tenant);
+    if (entry && !TERMINAL_STATUSES.has(entry.job.status)) return false;
+    if (entry) this.forget(id);
+    const recorded = this.journal ? await this.journal.remove(id, tenant) : false;
+    return entry !== undefined || recorded;
   }
 
   private async cancelEntry(entry: Entry, reason: string): Promise<void> {

@@ -144,6 +144,11 @@ export interface JobQueue {
    */
   cancel(id: string, tenant: string, reason: string): Promise<Job | undefined>;
   /**
+   * Forget a finished job of the tenant (its record and events): later lookups answer undefined. True
+   * when a job was removed; false for an unknown job, another tenant's, or one not finished (cancel it first).
+   */
+  remove(id: string, tenant: string): Promise<boolean>;
+  /**
    * The job's events: those after `afterSeq` first (late subscribers get the history), then live ones,
    * ending after the terminal event or when `signal` aborts. Undefined for an unknown job.
    */

@@ -60,6 +60,18 @@ export class RecordedJobQueue implements JobQueue {
     return this.inner.cancel(id, tenant, reason);
   }
 
+  async remove(id: string, tenant: string): Promise<boolean> {
+    const removed = await this.inner.remove(id, tenant);
+    if (removed) {
+      try {
+        await this.store.remove(id, tenant);
+      } catch (error) {
+        this.logger.warn({ jobId: id, error: (error as Error).message }, "could not delete a job's record from the database");
+      }
+    }
+    return removed;
+  }
+
   events(id: string, tenant: string, options?: { afterSeq?: number | undefined; signal?: AbortSignal | undefined }): Promise<AsyncIterable<JobEvent> | undefined> {
     return this.inner.events(id, tenant, options);
   }

@@ -405,6 +405,21 @@ export class RedisJobQueue implements JobQueue {
     return this.guard(() => this.requestCancel(id, tenant, reason));
   }
 
+  remove(id: string, tenant: string): Promise<boolean> {
+    return this.guard(async () => {
+      const job = await this.read(id);
+      if (!job || job.tenant !== tenant || !TERMINAL_STATUSES.has(job.status)) return false;
+      const [record, events, progressIds] = this.jobKeys(id);
+      await this.redis
+        .multi()
+        .del(record!, events!, progressIds!)
+        .zrem(this.key("status", job.status), id)
+        .zrem(this.key("tenant", tenant), id)
+        .exec();
+      return true;
+    });
+  }
+
   private async requestCancel(id: string, tenant: string, reason: string): Promise<Job | undefined> {
     if (!(await this.owns(id, tenant))) return undefined;
     const at = new Date().toISOString();

@@ -191,6 +191,16 @@ export class JobStore {
     return row ? toJob(row) : undefined;
   }
 
+  /** Delete one finished job of the tenant (and its webhook outbox rows); true when it was deleted. */
+  async remove(id: string, tenant: string): Promise<boolean> {
+    return this.database.run(async (db) => {
+      const deleted = await db.deleteFrom("jobs").where("id", "=", id).where("tenant", "=", tenant).where("finished_at", "is not", null).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) return false;
+      await db.deleteFrom("webhook_outbox").where("job_id", "=", id).execute();
+      return true;
+    });
+  }
+
   /** A tenant's jobs, newest first; `after` is the id of the last job of the previous page. */
   async list(tenant: string, options: { kind?: JobKind | undefined; limit?: number | undefined; after?: string | undefined } = {}): Promise<Job[]> {
     const limit = Math.max(1, Math.min(options.limit ?? 20, 1000));

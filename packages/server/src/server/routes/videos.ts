@@ -2,8 +2,8 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import { parseSize } from "../../../../../src/core/sizes.js";
 import { ApiError, badRequest, fromZod, notFound } from "../errors.js";
-import type { Job } from "../jobs/queue.js";
-import { VideoCreateBodySchema } from "../schemas.js";
+import { type Job, TERMINAL_STATUSES } from "../jobs/queue.js";
+import { VideoCreateBodySchema, VideoRemixBodySchema } from "../schemas.js";
 import { type AppEnv, type AppState, signedResult } from "../state.js";
 import { blobToDataUrl, checkCursor, formBody, jsonBody, rootParam, withClientFields } from "./shared.js";
 import { usageMeta } from "../usage/events.js";
@@ -49,7 +49,7 @@ async function videoObject(state: AppState, job: Job): Promise<Record<string, un
     prompt: (job.request.prompt as string | undefined) ?? null,
     seconds: String((meta.seconds as string | undefined) ?? v?.durationSeconds ?? ""),
     size: (meta.size as string | undefined) ?? (v?.width && v.height ? `${v.width}x${v.height}` : ""),
-    remixed_from_video_id: null,
+    remixed_from_video_id: typeof meta.remixedFrom === "string" ? meta.remixedFrom : null,
     error: job.error ? { code: job.error.code ?? job.error.type, message: job.error.message } : null,
   };
 }
@@ -115,6 +115,54 @@ export function videoRoutes(app: Hono<AppEnv>, state: AppState): void {
     const job = await state.queue.get(c.req.param("id"), c.get("principal").tenant);
     if (!job || job.kind !== "video") throw notFound("video");
     if (job.result?.isMock === true) c.header("x-tarash-mock", "true");
+    return c.json(await videoObject(state, job));
+  });
+
+  // Cancels a job still running, then forgets it and its stored outputs (OpenAI: "permanently delete").
+  app.delete("/v1/videos/:id", async (c) => {
+    const tenant = c.get("principal").tenant;
+    const id = c.req.param("id");
+    let job = await state.queue.get(id, tenant);
+    if (!job || job.kind !== "video") throw notFound("video");
+    if (!TERMINAL_STATUSES.has(job.status)) job = (await state.queue.cancel(id, tenant, "deleted by the client")) ?? job;
+    if (!TERMINAL_STATUSES.has(job.status)) {
+      throw new ApiError(409, "the video is still being cancelled; retry the delete shortly", { code: "video_cancelling", headers: { "Retry-After": "1" } });
+    }
+    const keys = (job.outputs ?? []).flatMap((o) => (o ? [o.key] : []));
+    // Through the asset library where there is one, so its rows go with the objects (GET /v1/assets).
+    if (state.assets) await state.assets.discard(keys);
+    else await Promise.all(keys.map((key) => state.storage.delete(key)));
+    if (!(await state.queue.remove(id, tenant))) throw notFound("video");
+    return c.json({ id, object: "video.deleted", deleted: true });
+  });
+
+  app.post("/v1/videos/:id/remix", async (c) => {
+    const principal = c.get("principal");
+    const parsed = VideoRemixBodySchema.safeParse(await jsonBody(c, z.record(z.string(), z.unknown()), state.config.limits));
+    if (!parsed.success) throw fromZod(parsed.error);
+    const original = await state.queue.get(c.req.param("id"), principal.tenant);
+    if (!original || original.kind !== "video") throw notFound("video");
+    if (original.status !== "completed") {
+      throw new ApiError(409, `only a completed video can be remixed; video ${original.id} is ${original.status}`, { code: "video_not_completed" });
+    }
+    const request = { ...original.request, prompt: parsed.data.prompt };
+    await withClientFields(openAIVideoField, () => state.gateway.validateRequest(original.config, request as never, "video"));
+    const meta = original.meta ?? {};
+    const route = typeof meta.usageRoute === "string" ? meta.usageRoute : undefined;
+    const job = await state.queue.enqueue({
+      tenant: principal.tenant,
+      kind: "video",
+      config: original.config,
+      request,
+      meta: {
+        api: "openai",
+        model: meta.model,
+        seconds: meta.seconds,
+        size: meta.size,
+        remixedFrom: original.id,
+        ...usageMeta(principal.keyId, route),
+      },
+    });
     return c.json(await videoObject(state, job));
   });
 
