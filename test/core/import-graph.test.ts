@@ -20,6 +20,7 @@ const NODE_ONLY: Record<string, string> = {
   "src/core/media/save.ts": "downloadMedia({ to }) writing files and Node streams",
   "src/core/media/ssrf.ts": "the SSRF guard of gateway downloads (node:net, node:dns)",
   "src/providers/mock/adapter.ts": "the offline mock provider (renders with node:zlib, job state on disk)",
+  "src/core/transport/undici.ts": "the undici transport, chosen only on Node when no fetch is injected (node:stream, node:zlib)",
 };
 
 interface Edge {

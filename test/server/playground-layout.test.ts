@@ -70,6 +70,7 @@ describe("playground layout, model picker and usage view (Chromium)", { timeout:
     assert.deepEqual(tabs, [
       ["Generate", "page"],
       ["Usage", null],
+      ["Assets", null],
     ]);
     const late: string[] = [];
     let models = 0;

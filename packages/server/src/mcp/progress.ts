@@ -35,7 +35,13 @@ const FINAL_NOTIFICATION_GAP_MS = 50;
  */
 export async function watchJob(gateway: Gateway, jobId: string, config: GenerationConfigInput, options: WatchOptions): Promise<Watched> {
   const deadline = Date.now() + options.timeoutMs;
-  let last = -1;
+  // The job was just accepted: the client hears so at once, whatever the first status read finds later
+  // (on a busy machine the provider may already be part way through by then).
+  await options.sendNotification({
+    method: "notifications/progress",
+    params: { progressToken: options.progressToken, progress: 0, total: 100, message: "queued" },
+  });
+  let last = 0;
   let lastStatus: string;
   let lastPercent: number | undefined;
   for (;;) {
