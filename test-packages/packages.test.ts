@@ -87,12 +87,12 @@ const SMOKE = `import { createGateway, TarashError } from "tarash-gateway";
 const env = globalThis.process?.env ?? globalThis.Deno.env.toObject();
 const gateway = createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent", env: {} });
 const res = await gateway.generateImage(
-  { provider: "openai", model: "gpt-image-1", apiKey: env.SMOKE_KEY, baseUrl: env.SMOKE_URL },
+  { provider: "openai", model: "gpt-image-2", apiKey: env.SMOKE_KEY, baseUrl: env.SMOKE_URL },
   { prompt: "a lighthouse at dusk", size: "1024x1024" },
 );
 const image = res.images[0];
 let refused = "";
-try { await gateway.generateImage({ provider: "openai", model: "gpt-image-1", apiKey: "sk-wrong-key-000000000", baseUrl: env.SMOKE_URL }, { prompt: "x" }); }
+try { await gateway.generateImage({ provider: "openai", model: "gpt-image-2", apiKey: "sk-wrong-key-000000000", baseUrl: env.SMOKE_URL }, { prompt: "x" }); }
 catch (error) { refused = error instanceof TarashError ? error.constructor.name : "not a TarashError"; }
 console.log(JSON.stringify({ images: res.images.length, png: image.url.startsWith("data:image/png;base64,") && image.url.length > 40, refused }));
 `;
@@ -102,7 +102,7 @@ const SMOKE_CJS = `const lib = require("tarash-gateway");
 (async () => {
   const esm = await import("tarash-gateway");
   const gateway = lib.createGateway({ network: { allowPrivateNetwork: true }, logLevel: "silent", env: {} });
-  const res = await gateway.generateImage({ provider: "openai", model: "gpt-image-1", apiKey: process.env.SMOKE_KEY, baseUrl: process.env.SMOKE_URL }, { prompt: "a fox" });
+  const res = await gateway.generateImage({ provider: "openai", model: "gpt-image-2", apiKey: process.env.SMOKE_KEY, baseUrl: process.env.SMOKE_URL }, { prompt: "a fox" });
   console.log(JSON.stringify({ same: lib.TarashError === esm.TarashError && lib.createGateway === esm.createGateway, images: res.images.length, version: require("tarash-gateway/package.json").version }));
 })();
 `;
